@@ -1,0 +1,13 @@
+"""The assets service: supervision of village collective funds, assets and resources (三资)."""
+
+from fastapi import FastAPI
+
+from services.assets.settings import AssetsSettings, get_settings
+from services.common.application import build_service_app
+
+
+def create_app(settings: AssetsSettings | None = None) -> FastAPI:
+    return build_service_app(
+        settings or get_settings(), title="Zhenxing assets",
+        description="Annual audit plan, engagements, checklists, findings and rectification (三资监管).",
+        routers=[])

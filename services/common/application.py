@@ -1,0 +1,38 @@
+"""The frame every service's `create_app` fills: lifespan, errors, request ids, health, audit."""
+
+from collections.abc import Iterable
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import ORJSONResponse
+
+from services.common import audit_routes, health
+from services.common.database import make_engine
+from services.common.errors import install_error_handlers
+from services.common.logging import RequestIdMiddleware, configure_logging
+from services.common.settings import ServiceSettings
+from services.common.tokens import TokenVerifier
+
+
+def build_service_app(settings: ServiceSettings, *, title: str, description: str,
+                      routers: Iterable[APIRouter]) -> FastAPI:
+    configure_logging(settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.engine = make_engine(settings.resolved_database_url())
+        app.state.verifier = TokenVerifier(settings.public_key_pem(), settings.token_issuer,
+                                           audience=settings.service_name)
+        yield
+        app.state.engine.dispose()
+
+    app = FastAPI(title=title, description=description, version="1", lifespan=lifespan,
+                  default_response_class=ORJSONResponse)
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(RequestIdMiddleware, service=settings.service_name)
+    app.include_router(health.router)
+    app.include_router(audit_routes.router)
+    for router in routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,54 @@
+"""Read the service's audit trail over HTTP (admins and audit leads)."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+
+from services.common import audit
+from services.common.auth import require_roles
+from services.common.database import SessionDep
+from services.common.http import decode_cursor, encode_cursor
+from services.common.tokens import Principal
+
+router = APIRouter(prefix="/v1/audit", tags=["audit"])
+Auditor = Annotated[Principal, Depends(require_roles("audit_lead"))]
+
+
+class AuditRecordOut(BaseModel):
+    seq: int
+    at: str
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    before: str | None
+    after: str | None
+    prev_hash: str
+    hash: str
+
+
+class AuditPage(BaseModel):
+    items: list[AuditRecordOut]
+    next_cursor: str | None
+
+
+class ChainOut(BaseModel):
+    ok: bool
+    checked: int
+    first_bad_seq: int | None
+    reason: str
+
+
+@router.get("", response_model=AuditPage)
+def list_audit(session: SessionDep, _: Auditor, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+               cursor: str | None = None, entity: str | None = None) -> dict[str, Any]:
+    position = decode_cursor(cursor) or {"seq": 0}
+    rows = audit.list_records(session, after_seq=int(position.get("seq", 0)), limit=limit, entity=entity)
+    next_cursor = encode_cursor({"seq": rows[-1]["seq"]}) if len(rows) == limit else None
+    return {"items": [dict(r) for r in rows], "next_cursor": next_cursor}
+
+
+@router.get("/verify", response_model=ChainOut)
+def verify_audit(session: SessionDep, _: Auditor) -> audit.ChainReport:
+    return audit.verify_chain(session)

@@ -1,0 +1,82 @@
+"""Engines and the request session.
+
+Sessions are capped at `SESSION_CONCURRENCY` per process and the pool holds as many
+connections, so a request waiting for a session waits on the event loop, never in a
+worker thread: threads cannot all block on the pool while the holders need a thread
+to give their connections back.
+"""
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import registry
+from sqlmodel import Session, SQLModel
+
+SESSION_CONCURRENCY = 16
+
+
+def model_base() -> type[SQLModel]:
+    """A SQLModel base with its own metadata, so each service's tables stay apart."""
+
+    class Base(SQLModel, registry=registry()):
+        pass
+
+    return Base
+
+
+def make_engine(url: str, *, pool_size: int = SESSION_CONCURRENCY) -> Engine:
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url, pool_size)
+    return create_engine(url, pool_size=pool_size, max_overflow=0, pool_pre_ping=True,
+                         pool_timeout=10)
+
+
+def _sqlite_engine(url: str, pool_size: int) -> Engine:
+    engine = create_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=10,
+                           connect_args={"check_same_thread": False, "timeout": 15})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # pysqlite's own BEGIN handling is off so that we can say BEGIN IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=15000", "synchronous=NORMAL"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # A write that reads first must hold the write lock from the start, or SQLite
+        # answers "database is locked" when another writer commits in between.
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+_UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request; commits when the endpoint returns, before the response."""
+    engine: Engine = request.app.state.engine
+    with Session(engine, expire_on_commit=False) as session:
+        if request.method in _UNSAFE:
+            session.connection(execution_options={"sqlite_immediate": True})
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function", max_concurrency=SESSION_CONCURRENCY)]

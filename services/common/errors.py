@@ -1,0 +1,128 @@
+"""Domain exceptions and their one translation into RFC 9457 problem+json."""
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+
+PROBLEM = "application/problem+json"
+log = structlog.get_logger()
+
+
+class DomainError(Exception):
+    """Base of every error a service raises on purpose."""
+
+    status = 400
+    code = "bad_request"
+    title = "Bad request"
+
+    def __init__(self, detail: str = "", *, code: str | None = None, errors: list[dict] | None = None,
+                 headers: dict[str, str] | None = None, extra: dict[str, Any] | None = None):
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.code = code or self.code
+        self.errors = errors
+        self.headers = headers
+        self.extra = extra or {}
+
+
+class NotFound(DomainError):
+    status, code, title = 404, "not_found", "Not found"
+
+
+class Conflict(DomainError):
+    status, code, title = 409, "conflict", "Conflict"
+
+
+class Forbidden(DomainError):
+    status, code, title = 403, "forbidden", "Forbidden"
+
+
+class Unauthorized(DomainError):
+    status, code, title = 401, "unauthorized", "Authentication required"
+
+    def __init__(self, detail: str = "", **kwargs: Any):
+        kwargs.setdefault("headers", {"WWW-Authenticate": "Bearer"})
+        super().__init__(detail, **kwargs)
+
+
+class PreconditionFailed(DomainError):
+    status, code, title = 412, "precondition_failed", "Precondition failed"
+
+
+class PreconditionRequired(DomainError):
+    status, code, title = 428, "precondition_required", "Precondition required"
+
+
+class TooManyRequests(DomainError):
+    status, code, title = 429, "too_many_requests", "Too many requests"
+
+
+class Unavailable(DomainError):
+    status, code, title = 503, "unavailable", "Service unavailable"
+
+
+class Invalid(DomainError):
+    """Bad input naming the field: `Invalid("unit_code", "must be 12 digits")`."""
+
+    status, code, title = 422, "invalid", "Invalid input"
+
+    def __init__(self, field: str, message: str, **kwargs: Any):
+        kwargs.setdefault("errors", [{"field": field, "message": message}])
+        super().__init__(f"{field}: {message}", **kwargs)
+        self.field = field
+
+
+def problem(status: int, title: str, detail: str, code: str, request: Request | None = None,
+            errors: list[dict] | None = None, headers: dict[str, str] | None = None,
+            extra: dict[str, Any] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"type": f"urn:zhenxing:problem:{code}", "title": title,
+                            "status": status, "detail": detail, "code": code}
+    if errors is not None:
+        body["errors"] = errors
+    if request is not None:
+        body["instance"] = request.url.path
+        body["request_id"] = request.scope.get("state", {}).get("request_id", "")
+    body.update(extra or {})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _field_name(loc: tuple) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    return ".".join(parts) or ".".join(str(p) for p in loc)
+
+
+async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+    return problem(exc.status, exc.title, exc.detail, exc.code, request, exc.errors, exc.headers, exc.extra)
+
+
+async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [{"field": _field_name(tuple(e["loc"])), "message": e["msg"]} for e in exc.errors()]
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return problem(422, "Invalid input", detail, "invalid", request, errors)
+
+
+_HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+               406: "not_acceptable", 409: "conflict", 413: "too_large", 415: "unsupported_media_type"}
+
+
+async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
+    return problem(exc.status_code, str(exc.detail), str(exc.detail), code, request,
+                   headers=getattr(exc, "headers", None))
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected_error", path=request.url.path)
+    return problem(500, "Internal error", "An unexpected error happened; quote the request id.",
+                   "internal_error", request)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)
