@@ -98,3 +98,7 @@ def banner():
     for username, name, role, _towns in demo.DEMO_USERS:
         typer.echo(f"    {username:<9} {role:<19} {name}")
     typer.echo(f"  data: {settings.var_dir}  ·  stop with Ctrl-C\n")
+
+
+if __name__ == "__main__":
+    app()

@@ -4,7 +4,6 @@ from collections.abc import Iterable
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import ORJSONResponse
 
 from services.common import audit_routes, health
 from services.common.database import make_engine
@@ -26,8 +25,7 @@ def build_service_app(settings: ServiceSettings, *, title: str, description: str
         yield
         app.state.engine.dispose()
 
-    app = FastAPI(title=title, description=description, version="1", lifespan=lifespan,
-                  default_response_class=ORJSONResponse)
+    app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(RequestIdMiddleware, service=settings.service_name)

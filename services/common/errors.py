@@ -86,6 +86,8 @@ def problem(status: int, title: str, detail: str, code: str, request: Request | 
     if request is not None:
         body["instance"] = request.url.path
         body["request_id"] = request.scope.get("state", {}).get("request_id", "")
+        # A 500 leaves through the outermost middleware, past the one that adds this header.
+        headers = {**(headers or {}), "X-Request-ID": body["request_id"]}
     body.update(extra or {})
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 

@@ -51,8 +51,9 @@ class RequestIdMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                headers = message.setdefault("headers", [])
+                if not any(name.lower() == b"x-request-id" for name, _ in headers):
+                    message["headers"] = [*headers, (b"x-request-id", request_id.encode())]
             await send(message)
 
         try:

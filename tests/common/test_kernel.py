@@ -1,0 +1,153 @@
+"""The kernel's conventions on a real database: audit chain, If-Match, Idempotency-Key, errors."""
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import delete, text, update
+from sqlmodel import Session
+
+from services.common import audit
+from services.common.database import make_engine
+from services.common.kernel import audit_record, kernel_metadata
+from services.common.settings import ServiceSettings
+from tests.common import kernel_app
+
+pytestmark = pytest.mark.db
+
+
+class NoteSettings(ServiceSettings):
+    service_name: str = "registry"  # reuses the registry chain for /readyz; tables made below
+
+
+@pytest.fixture
+def notes(databases, key_dir, tmp_path, token_for):
+    url = databases.new("kernel")
+    engine = make_engine(url)
+    kernel_metadata.create_all(engine)
+    kernel_app.metadata.create_all(engine)
+    settings = NoteSettings(database_url=url, var_dir=tmp_path, log_level="WARNING",
+                            token_public_key=(key_dir / "gateway-public.pem").read_text())
+    with TestClient(kernel_app.create_app(settings), raise_server_exceptions=False) as client:
+        client.headers.update(token_for("town_officer", audience="registry"))
+        client.engine = engine
+        yield client
+    engine.dispose()
+
+
+def test_stale_if_match_is_refused_and_the_record_is_unchanged(notes):
+    created = notes.post("/v1/notes", json={"text": "first"}).json()
+    assert notes.put(f"/v1/notes/{created['id']}", json={"text": "second"}, headers={"If-Match": '"1"'}).status_code == 200
+    stale = notes.put(f"/v1/notes/{created['id']}", json={"text": "lost"}, headers={"If-Match": '"1"'})
+    assert stale.status_code == 412
+    assert stale.headers["content-type"] == "application/problem+json"
+    assert stale.json()["code"] == "stale_version"
+    assert notes.get(f"/v1/notes/{created['id']}").json()["text"] == "second"
+
+
+def test_missing_if_match_is_428(notes):
+    created = notes.post("/v1/notes", json={"text": "first"}).json()
+    response = notes.put(f"/v1/notes/{created['id']}", json={"text": "x"})
+    assert response.status_code == 428
+    assert response.json()["code"] == "if_match_required"
+
+
+def test_replayed_idempotency_key_creates_nothing_new(notes):
+    headers = {"Idempotency-Key": "abc-123"}
+    first = notes.post("/v1/notes", json={"text": "once"}, headers=headers)
+    second = notes.post("/v1/notes", json={"text": "once"}, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert second.json() == first.json()
+    assert second.headers["idempotent-replayed"] == "true"
+    with notes.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM note")).scalar_one() == 1
+
+
+def test_idempotency_key_reused_with_another_body_is_422(notes):
+    notes.post("/v1/notes", json={"text": "one"}, headers={"Idempotency-Key": "k1"})
+    response = notes.post("/v1/notes", json={"text": "two"}, headers={"Idempotency-Key": "k1"})
+    assert response.status_code == 422
+    assert response.json()["code"] == "idempotency_key_reused"
+    assert response.json()["errors"][0]["field"] == "Idempotency-Key"
+
+
+def test_bad_input_names_the_field_and_saves_nothing(notes):
+    response = notes.post("/v1/notes", json={"text": ""})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "text", "message": "must be a non-empty string"}]
+    with notes.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM note")).scalar_one() == 0
+
+
+def test_validation_error_is_problem_json_naming_the_field(notes):
+    response = notes.get("/v1/notes/not-a-number")
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "invalid" and body["errors"][0]["field"] == "note_id"
+    assert response.headers["x-request-id"] == body["request_id"]
+
+
+def test_unexpected_error_leaks_no_trace_and_gives_a_request_id(notes):
+    response = notes.put("/v1/notes/1", json={}, headers={"If-Match": "*"})  # no note 1: 404 first
+    assert response.status_code == 404
+    created = notes.post("/v1/notes", json={"text": "x"}).json()
+    broken = notes.put(f"/v1/notes/{created['id']}", json={}, headers={"If-Match": "*"})  # KeyError inside
+    assert broken.status_code == 500
+    assert broken.json()["code"] == "internal_error"
+    assert "Traceback" not in broken.text and "KeyError" not in broken.text
+    assert broken.json()["request_id"] == broken.headers["x-request-id"]
+
+
+def test_failed_request_rolls_back_its_audit_record(notes):
+    created = notes.post("/v1/notes", json={"text": "x"}).json()
+    notes.put(f"/v1/notes/{created['id']}", json={}, headers={"If-Match": "*"})
+    with Session(notes.engine) as session:
+        assert audit.count_records(session) == 1
+        assert audit.verify_chain(session).ok
+
+
+def _three_records(notes):
+    for word in ("a", "b", "c"):
+        notes.post("/v1/notes", json={"text": word})
+
+
+def test_audit_chain_verifies_when_untouched(notes):
+    _three_records(notes)
+    with Session(notes.engine) as session:
+        report = audit.verify_chain(session)
+    assert report.ok and report.checked == 3
+
+
+def test_audit_chain_names_an_edited_row(notes):
+    _three_records(notes)
+    with notes.engine.begin() as conn:
+        conn.execute(update(audit_record).where(audit_record.c.seq == 2).values(actor="mallory"))
+    with Session(notes.engine) as session:
+        report = audit.verify_chain(session)
+    assert not report.ok and report.first_bad_seq == 2 and "changed" in report.reason
+
+
+def test_audit_chain_names_a_deleted_row(notes):
+    _three_records(notes)
+    with notes.engine.begin() as conn:
+        conn.execute(delete(audit_record).where(audit_record.c.seq == 2))
+    with Session(notes.engine) as session:
+        report = audit.verify_chain(session)
+    assert not report.ok and report.first_bad_seq == 2 and "missing" in report.reason
+
+
+def test_audit_chain_notices_the_last_row_deleted(notes):
+    _three_records(notes)
+    with notes.engine.begin() as conn:
+        conn.execute(delete(audit_record).where(audit_record.c.seq == 3))
+    with Session(notes.engine) as session:
+        report = audit.verify_chain(session)
+    assert not report.ok and report.first_bad_seq == 3
+
+
+def test_audit_list_pages_with_a_cursor(notes, token_for):
+    _three_records(notes)
+    lead = token_for("audit_lead", audience="registry")
+    first = notes.get("/v1/audit?limit=2", headers=lead).json()
+    assert [r["seq"] for r in first["items"]] == [1, 2]
+    rest = notes.get(f"/v1/audit?limit=2&cursor={first['next_cursor']}", headers=lead).json()
+    assert [r["seq"] for r in rest["items"]] == [3] and rest["next_cursor"] is None
+    assert notes.get("/v1/audit", headers=token_for("viewer", audience="registry")).status_code == 403

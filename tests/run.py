@@ -1,0 +1,32 @@
+"""`make test`: the whole suite on SQLite, then the database tests again on PostgreSQL."""
+
+import os
+import subprocess
+import sys
+
+from tests.databases import postgres_reachable
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def pytest(*args: str, **env: str) -> int:
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args]
+    print("\n$ " + " ".join(f"{k}={v}" for k, v in env.items()) + " " + " ".join(command[2:]), flush=True)
+    return subprocess.call(command, env={**os.environ, **env})
+
+
+def main() -> int:
+    extra = sys.argv[1:]
+    sqlite = pytest(*extra, ZX_TEST_DB="sqlite")
+    reason = postgres_reachable()
+    if reason:
+        message = f"PostgreSQL not reachable ({reason}): set TEST_POSTGRES_URL to run the database tests on it."
+        print(("FAILED: " if IN_CI else "SKIPPED: ") + message, flush=True)
+        return 1 if IN_CI or sqlite else 0
+    postgres = pytest("-m", "db", *extra, ZX_TEST_DB="postgres")
+    # pytest exits 5 when it selects nothing; that is a failure of ours, not a pass.
+    return sqlite or postgres
+
+
+if __name__ == "__main__":
+    sys.exit(main())

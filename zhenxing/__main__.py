@@ -1,0 +1,3 @@
+from zhenxing.cli import app
+
+app()
