@@ -1,0 +1,1 @@
+"""`make bench`: measurements of the running platform, each checked against a bar."""
