@@ -8,6 +8,7 @@ from fastapi import APIRouter, FastAPI
 from services.common import audit_routes, health
 from services.common.database import make_engine
 from services.common.errors import install_error_handlers
+from services.common.guards import NulByteGuard
 from services.common.logging import RequestIdMiddleware, configure_logging
 from services.common.settings import ServiceSettings
 from services.common.tokens import TokenVerifier
@@ -28,6 +29,7 @@ def build_service_app(settings: ServiceSettings, *, title: str, description: str
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_middleware(NulByteGuard)
     app.add_middleware(RequestIdMiddleware, service=settings.service_name)
     app.include_router(health.router)
     app.include_router(audit_routes.router)

@@ -5,6 +5,7 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
@@ -117,6 +118,12 @@ async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
                    headers=getattr(exc, "headers", None))
 
 
+async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
+    log.warning("unstorable_value", path=request.url.path, error=str(exc.orig))
+    return problem(422, "Invalid input", "A value cannot be stored as given (too long, out of range or "
+                   "with forbidden characters).", "unstorable_value", request)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected_error", path=request.url.path)
     return problem(500, "Internal error", "An unexpected error happened; quote the request id.",
@@ -127,4 +134,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(DataError, _unstorable)
     app.add_exception_handler(Exception, _unexpected)

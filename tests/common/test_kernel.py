@@ -151,3 +151,9 @@ def test_audit_list_pages_with_a_cursor(notes, token_for):
     rest = notes.get(f"/v1/audit?limit=2&cursor={first['next_cursor']}", headers=lead).json()
     assert [r["seq"] for r in rest["items"]] == [3] and rest["next_cursor"] is None
     assert notes.get("/v1/audit", headers=token_for("viewer", audience="registry")).status_code == 403
+
+
+def test_nul_character_in_a_query_is_422_naming_the_parameter(notes, token_for):
+    response = notes.get("/v1/audit?entity=a%00b", headers=token_for("audit_lead", audience="registry"))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "entity"
