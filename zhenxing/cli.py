@@ -13,6 +13,7 @@ from services.common import audit
 from services.common.database import make_engine
 from services.common.migrate import upgrade
 from services.common.tokens import ensure_keypair
+from services.registry import demo as registry_demo
 from services.registry.settings import get_settings as registry_settings
 
 app = typer.Typer(help="Zhenxing (振兴) platform administration.", no_args_is_help=True)
@@ -43,6 +44,9 @@ def load_demo():
     with _gateway_session() as session, session.begin():
         made = demo.load_demo_users(session)
     typer.echo(f"gateway: {made} demo users created")
+    with Session(_engine("registry")) as session, session.begin():
+        units = registry_demo.load_demo(session)
+    typer.echo(f"registry: demo units created {units or 'none (already loaded)'}")
 
 
 @app.command("create-user")

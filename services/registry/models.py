@@ -113,10 +113,13 @@ class ClassificationScheme(Base, table=True):
 
 
 class UnitClass(Base, table=True):
-    """The class a unit holds in one scheme for one year (村庄分类)."""
+    """The class a unit holds in one scheme for one year (村庄分类).
+
+    Keyed by the unit's code, as statistics are, so a renamed unit keeps its earlier years.
+    """
 
     __tablename__ = "unit_class"
-    __table_args__ = (UniqueConstraint("unit_id", "scheme_key", "year", name="uq_unit_class_year"),
+    __table_args__ = (UniqueConstraint("unit_code", "scheme_key", "year", name="uq_unit_class_year"),
                       Index("ix_unit_class_scheme_year", "scheme_key", "year", "class_name"))
 
     id: int | None = Field(default=None, primary_key=True)
@@ -177,7 +180,7 @@ class StatisticValue(Base, table=True):
     """The current value of one metric for one unit and year (年度统计数据)."""
 
     __tablename__ = "statistic_value"
-    __table_args__ = (UniqueConstraint("unit_id", "metric_key", "year", name="uq_statistic_unit_metric_year"),
+    __table_args__ = (UniqueConstraint("unit_code", "metric_key", "year", name="uq_statistic_unit_metric_year"),
                       Index("ix_statistic_year_metric", "year", "metric_key"))
 
     id: int | None = Field(default=None, primary_key=True)

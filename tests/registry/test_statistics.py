@@ -1,0 +1,126 @@
+"""Yearly statistics: Decimal money, corrections kept in history, the bulk read for a year."""
+
+import pytest
+
+from tests.registry.conftest import OTHER_TOWN
+
+pytestmark = pytest.mark.db
+
+
+def post(client, headers, code: str, year: int, values: dict, source: str = "年报"):
+    return client.post(f"/v1/units/{code}/statistics", json={"year": year, "values": values, "source": source},
+                       headers=headers)
+
+
+class TestRecordStatistics:
+    def test_anonymous_is_401(self, district):
+        assert post(district, {}, "110109104201", 2024, {"households": 10}).status_code == 401
+
+    def test_viewer_is_403(self, district, as_role):
+        assert post(district, as_role("viewer"), "110109104201", 2024, {"households": 10}).status_code == 403
+
+    def test_officer_of_another_town_is_403(self, district, officer):
+        assert post(district, officer, "110109105201", 2024, {"households": 10}).status_code == 403
+
+    def test_unknown_metric_and_fractional_count_are_422(self, district, officer):
+        unknown = post(district, officer, "110109104201", 2024, {"nope": 1})
+        assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "values.nope"
+        half = post(district, officer, "110109104201", 2024, {"households": "10.5"})
+        assert half.json()["errors"][0]["field"] == "values.households"
+        cents = post(district, officer, "110109104201", 2024, {"collective_debt": "1.005"})
+        assert cents.json()["errors"][0]["field"] == "values.collective_debt"
+
+    def test_money_keeps_its_cents_and_corrections_keep_history(self, district, officer, as_role):
+        assert post(district, officer, "110109104201", 2024, {"collective_operating_income": "520000.10",
+                                                              "households": 212}).status_code == 201
+        assert post(district, officer, "110109104201", 2024, {"collective_operating_income": "530000.20"},
+                    source="审计调整").status_code == 201
+        items = district.get("/v1/units/110109104201/statistics", params={"year": 2024, "history": True},
+                             headers=as_role("viewer")).json()["items"]
+        income = next(i for i in items if i["metric_key"] == "collective_operating_income")
+        assert income["value"] == "530000.20" and income["source"] == "审计调整"
+        assert [h["value"] for h in income["history"]] == ["520000.10"]
+        assert next(i for i in items if i["metric_key"] == "households")["value"] == 212
+
+    def test_integration_may_push_statistics(self, district, as_role):
+        assert post(district, as_role("integration"), "110109105201", 2024, {"households": 99}).status_code == 201
+
+
+class TestReadYear:
+    def test_bulk_read_returns_all_units_of_the_year_in_one_call(self, district, admin, as_role):
+        post(district, admin, "110109104201", 2024, {"households": 212, "collective_debt": "12000.00"})
+        post(district, admin, "110109105201", 2024, {"households": 80})
+        post(district, admin, "110109105201", 2023, {"households": 78})
+        body = district.get("/v1/statistics", params={"year": 2024, "metrics": "households,collective_debt"},
+                            headers=as_role("assessment_officer")).json()
+        assert body["year"] == 2024
+        values = {i["unit_code"]: i["values"] for i in body["items"]}
+        assert values == {"110109104201": {"households": 212, "collective_debt": "12000.00"},
+                          "110109105201": {"households": 80}}
+        one_town = district.get("/v1/statistics", params={"year": 2024, "town": OTHER_TOWN}, headers=admin).json()
+        assert [i["unit_code"] for i in one_town["items"]] == ["110109105201"]
+
+    def test_unknown_metric_and_missing_year_are_422(self, district, admin):
+        assert district.get("/v1/statistics", params={"year": 2024, "metrics": "x"},
+                            headers=admin).json()["errors"][0]["field"] == "metrics"
+        assert district.get("/v1/statistics", headers=admin).json()["errors"][0]["field"] == "year"
+
+    def test_metric_catalogue_is_seeded(self, district, admin):
+        keys = {m["key"]: m["type"] for m in district.get("/v1/metrics", headers=admin).json()["items"]}
+        assert keys["collective_operating_income"] == "money" and keys["public_complaints"] == "integer"
+        assert len(keys) == 11
+
+
+class TestClassesAndDesignations:
+    def test_unit_holds_one_class_per_scheme_and_year(self, district, officer, as_role):
+        path = "/v1/units/110109104201/classes"
+        for name in ("集聚提升类", "特色保护类"):
+            assert district.post(path, json={"scheme_key": "planning_class", "year": 2024, "class_name": name},
+                                 headers=officer).status_code == 201
+        district.post(path, json={"scheme_key": "appearance_class", "year": 2024, "class_name": "传统村落"},
+                      headers=officer)
+        items = district.get(path, headers=as_role("viewer")).json()["items"]
+        assert items == [{"scheme_key": "appearance_class", "year": 2024, "class_name": "传统村落"},
+                         {"scheme_key": "planning_class", "year": 2024, "class_name": "特色保护类"}]
+
+    def test_class_outside_the_scheme_is_422(self, district, officer):
+        response = district.post("/v1/units/110109104201/classes", json={
+            "scheme_key": "planning_class", "year": 2024, "class_name": "传统村落"}, headers=officer)
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == "class_name"
+
+    def test_district_adds_a_scheme_and_a_kind(self, district, admin, officer):
+        scheme = {"key": "operating_class", "name": "经营村庄分类", "classes": ["A类", "B类", "C类"]}
+        assert district.post("/v1/classification-schemes", json=scheme, headers=officer).status_code == 403
+        assert district.post("/v1/classification-schemes", json=scheme, headers=admin).status_code == 201
+        kind = {"key": "art_village", "name": "艺术乡村"}
+        assert district.post("/v1/designation-kinds", json=kind, headers=admin).status_code == 201
+        kinds = [k["key"] for k in district.get("/v1/designation-kinds", headers=officer).json()["items"]]
+        assert "shihua_village" in kinds and "art_village" in kinds
+
+    def test_designation_lifecycle_and_counts(self, district, admin, officer, as_role):
+        ids = []
+        for code, year in (("110109104201", 2024), ("110109104202", 2024), ("110109104203", 2025)):
+            made = district.post("/v1/designations", json={"unit_code": code, "kind_key": "shihua_village",
+                                                           "year": year, "batch": "第一批"}, headers=officer)
+            assert made.status_code == 201 and made.json()["status"] == "candidate"
+            ids.append(made.json()["id"])
+        for designation_id in ids:
+            district.patch(f"/v1/designations/{designation_id}", json={"status": "awarded"},
+                           headers={**admin, "If-Match": '"1"'})
+        district.patch(f"/v1/designations/{ids[1]}", json={"status": "revoked"}, headers={**admin, "If-Match": '"2"'})
+        back = district.patch(f"/v1/designations/{ids[1]}", json={"status": "awarded"},
+                              headers={**admin, "If-Match": '"3"'})
+        assert back.status_code == 422 and back.json()["errors"][0]["field"] == "status"
+        counts = district.get("/v1/designations/counts", headers=as_role("assessment_officer")).json()["items"]
+        assert counts == [{"kind_key": "shihua_village", "year": 2024, "count": 1},
+                          {"kind_key": "shihua_village", "year": 2025, "count": 1}]
+
+    def test_officer_cannot_designate_another_towns_village(self, district, officer):
+        response = district.post("/v1/designations", json={"unit_code": "110109105201", "kind_key": "forest_village",
+                                                           "year": 2024}, headers=officer)
+        assert response.status_code == 403
+
+    def test_unknown_kind_is_422(self, district, officer):
+        response = district.post("/v1/designations", json={"unit_code": "110109104201", "kind_key": "nope",
+                                                           "year": 2024}, headers=officer)
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == "kind_key"
