@@ -28,7 +28,11 @@ def _digest(row: dict) -> str:
 
 def record(session: Session, *, actor: str, action: str, entity: str, entity_id: str,
            before: Any = None, after: Any = None) -> int:
-    """Append one record after the chain's head; returns its sequence number."""
+    """Append one record after the chain's head; returns its sequence number.
+
+    Locking the head row serializes every audited write of a service, so anything written
+    right after (the registry's change feed, say) is numbered in commit order.
+    """
     head = session.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
                            .with_for_update()).first()
     seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS)

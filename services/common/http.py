@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+from decimal import Decimal
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -73,7 +74,8 @@ class Idempotency:
 
     def remember(self, session: Session, payload: Any, status: int = 201,
                  headers: dict[str, str] | None = None) -> JSONResponse:
-        content = jsonable_encoder(payload)
+        # Money stays exact: Decimal becomes a string, never a float.
+        content = jsonable_encoder(payload, custom_encoder={Decimal: str})
         if self.key:
             try:
                 with session.begin_nested():

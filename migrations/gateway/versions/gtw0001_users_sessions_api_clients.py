@@ -74,12 +74,14 @@ def upgrade() -> None:
     with op.batch_alter_table('web_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_web_session_user_id'), ['user_id'], unique=False)
 
-    op.create_table('audit_head',
+    audit_head = op.create_table('audit_head',
     sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
+    # The chain's head exists from the start, so the first appends also lock it.
+    op.bulk_insert(audit_head, [{"id": 1, "seq": 0, "hash": "0" * 64}])
     op.create_table('audit_record',
     sa.Column('seq', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('at', sa.String(length=32), nullable=False),
