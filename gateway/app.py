@@ -7,7 +7,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
-from gateway import pages, proxy
+from gateway import pages, proxy, registry_pages
+from gateway.signin import SignInRequired, redirect_to_sign_in
 from gateway.principals import ApiKeyCache
 from gateway.security import SecurityHeadersMiddleware
 from gateway.settings import GatewaySettings, get_settings
@@ -48,6 +49,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app = FastAPI(title="Zhenxing gateway", version="1", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_exception_handler(SignInRequired, redirect_to_sign_in)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestIdMiddleware, service="gateway")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -60,5 +62,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     app.include_router(health_router)
     app.include_router(pages.router)
+    app.include_router(registry_pages.router)
     app.include_router(proxy.router)
     return app
