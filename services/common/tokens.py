@@ -11,6 +11,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 ALGORITHM = "EdDSA"
 TOKEN_SECONDS = 120
 
+# A service may read these others on the caller's behalf with the token it was given:
+# the token names them as audiences too, so the caller's role and towns apply there as well.
+DELEGATES = {"assets": ("registry",), "assessment": ("registry", "assets")}
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -48,7 +52,8 @@ class TokenSigner:
         now = time.time() if now is None else now
         claims = {"sub": principal.subject, "role": principal.role, "name": principal.name,
                   "towns": list(principal.towns), "kind": principal.kind, "iss": self.issuer,
-                  "aud": audience, "iat": int(now), "exp": int(now) + self.seconds}
+                  "aud": [audience, *DELEGATES.get(audience, ())], "iat": int(now),
+                  "exp": int(now) + self.seconds}
         return jwt.encode(claims, self.key, algorithm=ALGORITHM)
 
 

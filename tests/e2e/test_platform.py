@@ -128,8 +128,9 @@ class TestServiceTokens:
         assert response.status_code == 401
 
     def test_token_for_another_service_is_401(self, platform):
-        token = self._gateway_signer(platform).sign(Principal("t", "admin"), "assets")
-        assert self._call(platform, token).status_code == 401
+        token = self._gateway_signer(platform).sign(Principal("t", "admin"), "registry")
+        response = httpx.get(platform.url("assets") + "/v1/audit", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401
 
 
 def test_stopped_service_gives_503_quickly_then_recovers(platform):
@@ -163,3 +164,10 @@ def test_verify_command_names_the_first_edited_row(platform):
             conn.execute(text("UPDATE audit_record SET actor = :actor WHERE seq = 2"), {"actor": original})
         engine.dispose()
     assert platform.cli("verify-audit").returncode == 0
+
+
+def test_token_for_assets_may_read_the_registry_on_the_callers_behalf(platform):
+    signer = TokenSigner((platform.var_dir / "keys" / "gateway-private.pem").read_text(), "zhenxing-gateway")
+    token = signer.sign(Principal("lead", "audit_lead"), "assets")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert httpx.get(platform.url("registry") + "/v1/audit", headers=headers).status_code == 200
