@@ -1,8 +1,8 @@
 """A small HTTP load generator for loopback benchmarks, run in a process of its own.
 
-`measure(Load(...))` starts `python -m bench.load`, which keeps `concurrency` keep-alive
-connections busy with the same GET for a warm-up and then a measured window, and records every
-request. It runs on uvloop in its own process so that its work never shares an event loop with
+`measure(Load(...))` starts `python -m bench.load RESULT_FILE`, which keeps `concurrency`
+keep-alive connections busy with the same GET for a warm-up and then a measured window, and
+records every request. It runs on uvloop in its own process so that its work never shares an event loop with
 the server under test; it reports its CPU time, so a reader can see it was not the bottleneck.
 """
 
@@ -10,8 +10,10 @@ import asyncio
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import aiohttp
 import uvloop
@@ -70,12 +72,25 @@ class Result:
         return self.client_cpu / self.seconds
 
 
+def combine(parts: list[Result]) -> Result:
+    """One result from slices measured one after another, as if they were one window."""
+    finished_at, offset = [], 0.0
+    for part in parts:
+        finished_at += [offset + at for at in part.finished_at if at <= part.seconds]
+        offset += part.seconds
+    return Result(seconds=offset, latencies=[at for part in parts for at in part.latencies],
+                  finished_at=finished_at, errors=sum(part.errors for part in parts),
+                  client_cpu=sum(part.client_cpu for part in parts))
+
+
 def measure(load: Load) -> Result:
     """Runs one load in a fresh client process and returns what it measured."""
-    completed = subprocess.run([sys.executable, "-m", "bench.load"], input=json.dumps(asdict(load)),
-                               capture_output=True, text=True, check=True,
-                               timeout=load.warmup + load.seconds + REQUEST_TIMEOUT + 30)
-    return Result(**json.loads(completed.stdout))
+    # The answer goes through a file: a pipe once returned it garbled under heavy load.
+    with tempfile.TemporaryDirectory(prefix="zx-load-") as folder:
+        answer = Path(folder) / "result.json"
+        subprocess.run([sys.executable, "-m", "bench.load", str(answer)], input=json.dumps(asdict(load)),
+                       text=True, check=True, timeout=load.warmup + load.seconds + REQUEST_TIMEOUT + 30)
+        return Result(**json.loads(answer.read_text()))
 
 
 async def _worker(session: aiohttp.ClientSession, load: Load, start: float, end: float,
@@ -120,7 +135,7 @@ async def _cpu_at(moment: float) -> float:
 
 def main() -> None:
     load = Load(**json.load(sys.stdin))
-    print(json.dumps(uvloop.run(_run(load))))
+    Path(sys.argv[1]).write_text(json.dumps(uvloop.run(_run(load))))
 
 
 if __name__ == "__main__":

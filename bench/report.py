@@ -1,6 +1,10 @@
 """Bars a benchmark checks, and the lines it prints."""
 
+import os
+import resource
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from bench.load import Result
 
@@ -33,3 +37,37 @@ def row(target: str, concurrency: int, result: Result) -> str:
 
 def title(text: str) -> None:
     print(f"\n== {text} ==", flush=True)
+
+
+@dataclass
+class MachineClock:
+    """CPU seconds used so far by the whole machine and by this process with its finished children."""
+
+    busy: float
+    ours: float
+    wall: float
+
+
+def machine_clock() -> MachineClock | None:
+    stat = Path("/proc/stat")
+    if not stat.exists():
+        return None
+    values = [int(v) for v in stat.read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]
+    ours = sum(resource.getrusage(who).ru_utime + resource.getrusage(who).ru_stime
+               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return MachineClock((sum(values) - idle) / os.sysconf("SC_CLK_TCK"), ours, time.monotonic())
+
+
+def other_work(since: MachineClock | None) -> str:
+    """The share of the machine that processes other than the bench's used since `since`.
+
+    Every process the bench starts is its child and has been waited for by the end, so its CPU
+    time is in RUSAGE_CHILDREN; what is left of the machine's busy time is someone else's.
+    """
+    now = machine_clock()
+    if since is None or now is None:
+        return "other work on the machine: unknown"
+    others = (now.busy - since.busy) - (now.ours - since.ours)
+    share = max(0.0, others / ((now.wall - since.wall) * (os.cpu_count() or 1)))
+    return f"other work used {share:.0%} of the machine's {os.cpu_count()} cores meanwhile"

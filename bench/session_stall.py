@@ -31,7 +31,8 @@ def run(stack: Stack) -> list[Bar]:
 def check(result: Result) -> list[Bar]:
     slowest_second = min(result.per_second())
     return [
-        Bar("every second completes requests", slowest_second > 0, f"slowest second {slowest_second} requests"),
+        Bar("every second completes requests", slowest_second > 0,
+            f"slowest second {slowest_second} requests"),
         Bar(f"no request over {MAX_LATENCY:.0f} s", result.max_latency <= MAX_LATENCY,
             f"slowest {ms(result.max_latency)} ms"),
         Bar("every response was 200", result.errors == 0, f"{result.errors} errors of {result.completed}"),

@@ -1,7 +1,5 @@
 """The platform under measurement: the four real processes on SQLite files in a temporary folder."""
 
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +12,7 @@ from services.common import audit
 from services.common.database import make_engine
 from services.common.migrate import upgrade
 from services.common.tokens import Principal, TokenSigner
-from tests.platform import APPS, ROOT, Platform, free_port, wait_ready
+from tests.platform import APPS, Platform
 
 AUDIT_PATH = "/v1/audit?limit=100"
 AUDIT_ROWS = 100
@@ -66,21 +64,3 @@ def running_stack() -> Iterator[Stack]:
             yield Stack(platform, key)
         finally:
             platform.stop_all()
-
-
-@contextmanager
-def extra_gateway(platform: Platform, transport: str) -> Iterator[str]:
-    """A second gateway process on its own port with another proxy transport; yields its URL."""
-    port = free_port()
-    env = {**platform.env(), "GATEWAY_PROXY_TRANSPORT": transport}
-    with open(platform.var_dir / f"gateway-{transport}.log", "ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", APPS["gateway"], "--factory", "--host", "127.0.0.1",
-             "--port", str(port), "--no-access-log"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_ready(url + "/healthz")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=15)

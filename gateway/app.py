@@ -12,7 +12,7 @@ from gateway.signin import SignInRequired, redirect_to_sign_in
 from gateway.principals import ApiKeyCache
 from gateway.security import SecurityHeadersMiddleware
 from gateway.settings import GatewaySettings, get_settings
-from gateway.upstream import make_clients
+from gateway.upstream import make_upstreams
 from services.common.database import make_engine
 from services.common.errors import install_error_handlers
 from services.common.health import database_checks, readiness
@@ -40,10 +40,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.engine = make_engine(settings.resolved_database_url())
         app.state.tokens = proxy.TokenCache(_signer(settings))
         app.state.api_keys = ApiKeyCache(settings.api_key_cache_seconds)
-        app.state.upstreams = make_clients(settings)
+        app.state.upstreams = make_upstreams(settings)
         yield
-        for client in app.state.upstreams.values():
-            await client.aclose()
+        for upstream in app.state.upstreams.values():
+            await upstream.close()
         app.state.engine.dispose()
 
     app = FastAPI(title="Zhenxing gateway", version="1", lifespan=lifespan, docs_url=None, redoc_url=None)
@@ -63,5 +63,5 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(pages.router)
     app.include_router(registry_pages.router)
-    app.include_router(proxy.router)
+    app.router.routes.extend(proxy.routes)
     return app

@@ -17,7 +17,7 @@ async def call(request: Request, principal: Principal, service: str, method: str
     headers = {"Authorization": f"Bearer {token}", "X-Request-ID": request.state.request_id,
                **kwargs.pop("headers", {})}
     with upstream_errors(service):
-        return await request.app.state.upstreams[service].request(method, path, headers=headers, **kwargs)
+        return await request.app.state.upstreams[service].client.request(method, path, headers=headers, **kwargs)
 
 
 async def get_json(request: Request, principal: Principal, service: str, path: str, **params: Any) -> Any:

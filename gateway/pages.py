@@ -120,7 +120,7 @@ async def service_states(request: Request) -> dict[str, str]:
         except httpx.HTTPError:
             return name, "down"
 
-    results = await asyncio.gather(*(ask(n, c) for n, c in request.app.state.upstreams.items()))
+    results = await asyncio.gather(*(ask(n, u.client) for n, u in request.app.state.upstreams.items()))
     return dict(results)
 
 

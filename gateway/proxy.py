@@ -1,25 +1,28 @@
-"""`/api/<service>/<path>`: the services' APIs behind the gateway's sign-in, with a signed token."""
+"""`/api/<service>/<path>`: the services' APIs behind the gateway's sign-in, with a signed token.
+
+A plain Starlette route: FastAPI's dependency solving cost a tenth of the gateway's time here.
+"""
 
 import time
 
-from fastapi import APIRouter, Request
 from starlette.background import BackgroundTask
-from starlette.responses import StreamingResponse
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
 
-from gateway.principals import ApiPrincipal, web_session
+from gateway.principals import api_principal, web_session
 from gateway.security import CSRF_HEADER, check_csrf
-from gateway.upstream import upstream_errors
+from gateway.upstream import Upstream, upstream_errors
 from services.common.errors import NotFound
 from services.common.tokens import Principal, TokenSigner
 
-router = APIRouter(tags=["proxy"])
-
 # Hop-by-hop headers (RFC 9110 7.6.1) and what the gateway sets itself.
 _DROP_REQUEST = {b"host", b"connection", b"keep-alive", b"transfer-encoding", b"te", b"upgrade",
-                 b"proxy-authorization", b"authorization", b"cookie", b"content-length"}
-_DROP_RESPONSE = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "content-length",
-                  "server", "date"}
+                 b"proxy-authorization", b"authorization", b"cookie", b"content-length", b"x-request-id"}
+_DROP_RESPONSE = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "server", "date"}
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+# Answers up to this size are read whole and sent with their length: fewer writes, fewer tasks.
+BUFFER_LIMIT = 1024 * 1024
 
 
 class TokenCache:
@@ -42,36 +45,56 @@ class TokenCache:
         return token
 
 
-def _forward_headers(request: Request, token: str) -> list[tuple[bytes, bytes]]:
-    headers = [(k, v) for k, v in request.headers.raw if k not in _DROP_REQUEST]
-    headers.append((b"authorization", b"Bearer " + token.encode()))
-    headers.append((b"x-request-id", request.state.request_id.encode()))
-    headers.append((b"x-forwarded-for", (request.client.host if request.client else "").encode()))
+def _forward_headers(request: Request, token: str) -> list[tuple[str, str]]:
+    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw if k not in _DROP_REQUEST]
+    headers.append(("Authorization", "Bearer " + token))
+    headers.append(("X-Request-ID", request.state.request_id))
+    headers.append(("X-Forwarded-For", request.client.host if request.client else ""))
     return headers
 
 
-@router.api_route("/api/{service}/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-                  include_in_schema=False)
-async def proxy(service: str, path: str, request: Request, principal: ApiPrincipal) -> StreamingResponse:
-    clients = request.app.state.upstreams
-    if service not in clients:
+def _upstream(request: Request) -> tuple[str, Upstream]:
+    service = request.path_params["service"]
+    upstream = request.app.state.upstreams.get(service)
+    if upstream is None:
         raise NotFound(f"There is no service '{service}'.", code="unknown_service")
+    return service, upstream
+
+
+async def proxy(request: Request) -> Response:
+    service, upstream = _upstream(request)
+    principal = await api_principal(request)
     if request.state.via_cookie and request.method in _UNSAFE:
         found = web_session(request)
         check_csrf(request, found[0].csrf_token if found else None, request.headers.get(CSRF_HEADER))
     token = request.app.state.tokens.token(principal, service)
-    client = clients[service]
+    raw_path = request.scope["raw_path"][len(b"/api/") + len(service.encode()):]
+    url = upstream.url(raw_path or b"/", request.scope["query_string"])
     body = request.stream() if request.method in _UNSAFE else None
-    upstream_request = client.build_request(request.method, "/" + path, params=request.url.query or None,
-                                            headers=_forward_headers(request, token), content=body)
     with upstream_errors(service):
-        response = await client.send(upstream_request, stream=True)
-    headers = {k: v for k, v in response.headers.items() if k.lower() not in _DROP_RESPONSE}
-    return StreamingResponse(_relay(response, service), status_code=response.status_code, headers=headers,
-                             background=BackgroundTask(response.aclose))
+        answer = await upstream.session.request(request.method, url, headers=_forward_headers(request, token),
+                                                data=body, allow_redirects=False, timeout=upstream.timeout)
+    return await _relay(service, answer)
 
 
-async def _relay(response, service: str):
+async def _relay(service: str, answer) -> Response:
+    headers = [(k, v) for k, v in answer.headers.items() if k.lower() not in _DROP_RESPONSE]
+    if answer.content_length is not None and answer.content_length <= BUFFER_LIMIT:
+        with upstream_errors(service):
+            body = await answer.read()
+        answer.release()
+        response = Response(body, status_code=answer.status)
+        response.raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+        return response
+    headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+    return StreamingResponse(_chunks(service, answer), status_code=answer.status, headers=dict(headers),
+                             background=BackgroundTask(answer.release))
+
+
+async def _chunks(service: str, answer):
     with upstream_errors(service):
-        async for chunk in response.aiter_raw():
+        async for chunk in answer.content.iter_any():
             yield chunk
+
+
+routes = [Route("/api/{service}/{path:path}", proxy, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])]

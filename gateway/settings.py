@@ -25,8 +25,6 @@ class GatewaySettings(ServiceSettings):
     lockout_minutes: int = 15
     connect_timeout: float = 1.0
     upstream_timeout: float = 30.0
-    # "aiohttp" keeps httpx's API on aiohttp's connection pool; "httpx" uses httpx's own.
-    proxy_transport: str = "aiohttp"
     # How long a verified API key is trusted before it is looked up again (revocation delay).
     api_key_cache_seconds: float = 2.0
 

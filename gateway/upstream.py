@@ -1,10 +1,19 @@
-"""The gateway's clients to the services, and the one place their failures become gateway errors."""
+"""The gateway's connection pools to the services, and the one place their failures become gateway errors.
 
+Each service gets one aiohttp session: the proxy uses it directly (measured: about half the
+gateway's CPU per request of httpx's API on top, which re-parses URLs and runs a cookie jar on
+every answer), and the pages use httpx's API on the same pool through the aiohttp transport.
+"""
+
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
+import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
+from yarl import URL
 
 from gateway.settings import GatewaySettings
 from services.common.errors import DomainError
@@ -31,25 +40,47 @@ class BadGateway(UpstreamError):
 
 @contextmanager
 def upstream_errors(service: str) -> Iterator[None]:
+    """Maps both clients' failures: cannot connect 503, too slow 504, anything else broken 502."""
     try:
         yield
-    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+    except (aiohttp.ClientConnectorError, httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout,
+            aiohttp.ConnectionTimeoutError) as exc:
         raise ServiceUnavailable(service, f"The {service} service cannot be reached; try again shortly.") from exc
-    except httpx.TimeoutException as exc:
+    except (asyncio.TimeoutError, httpx.TimeoutException) as exc:
         raise ServiceTimeout(service, f"The {service} service did not answer in time.") from exc
-    except httpx.HTTPError as exc:
+    except (aiohttp.ClientError, httpx.HTTPError) as exc:
         raise BadGateway(service, f"The {service} service gave a broken answer.") from exc
 
 
-def make_clients(settings: GatewaySettings) -> dict[str, httpx.AsyncClient]:
-    """One pooled client per service, kept for the life of the process."""
-    timeout = httpx.Timeout(settings.upstream_timeout, connect=settings.connect_timeout)
-    limits = httpx.Limits(max_connections=256, max_keepalive_connections=128, keepalive_expiry=30)
-    clients = {}
+@dataclass
+class Upstream:
+    name: str
+    base: str
+    session: aiohttp.ClientSession
+    client: httpx.AsyncClient
+    timeout: aiohttp.ClientTimeout
+
+    def url(self, raw_path: bytes, query: bytes) -> URL:
+        text = self.base + raw_path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
+        return URL(text, encoded=True)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+        await self.session.close()
+
+
+def make_upstreams(settings: GatewaySettings) -> dict[str, Upstream]:
+    """One pool per service, kept for the life of the process; call inside the running loop."""
+    upstreams = {}
     for name, url in settings.service_urls().items():
-        transport = (AiohttpTransport(limits=limits, trust_env=False)
-                     if settings.proxy_transport == "aiohttp" else
-                     httpx.AsyncHTTPTransport(limits=limits, trust_env=False))
-        clients[name] = httpx.AsyncClient(base_url=url, timeout=timeout, transport=transport,
-                                          trust_env=False)
-    return clients
+        session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=256, keepalive_timeout=30),
+            cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False,
+            skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"))
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=settings.connect_timeout,
+                                        sock_read=settings.upstream_timeout)
+        client = httpx.AsyncClient(base_url=url, transport=AiohttpTransport(client=session, trust_env=False),
+                                   timeout=httpx.Timeout(settings.upstream_timeout, connect=settings.connect_timeout),
+                                   trust_env=False)
+        upstreams[name] = Upstream(name, url.rstrip("/"), session, client, timeout)
+    return upstreams

@@ -1,14 +1,15 @@
 """Read the service's audit trail over HTTP (admins and audit leads)."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
+from starlette.responses import Response
 
 from services.common import audit
 from services.common.auth import require_roles
 from services.common.database import SessionDep
-from services.common.http import decode_cursor, encode_cursor
+from services.common.http import decode_cursor, encode_cursor, json_response
 from services.common.tokens import Principal
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
@@ -42,11 +43,11 @@ class ChainOut(BaseModel):
 
 @router.get("", response_model=AuditPage)
 def list_audit(session: SessionDep, _: Auditor, limit: Annotated[int, Query(ge=1, le=500)] = 100,
-               cursor: str | None = None, entity: str | None = None) -> dict[str, Any]:
+               cursor: str | None = None, entity: str | None = None) -> Response:
     position = decode_cursor(cursor) or {"seq": 0}
     rows = audit.list_records(session, after_seq=int(position.get("seq", 0)), limit=limit, entity=entity)
     next_cursor = encode_cursor({"seq": rows[-1]["seq"]}) if len(rows) == limit else None
-    return {"items": [dict(r) for r in rows], "next_cursor": next_cursor}
+    return json_response({"items": [dict(r) for r in rows], "next_cursor": next_cursor})
 
 
 @router.get("/verify", response_model=ChainOut)

@@ -124,6 +124,11 @@ async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
                    "with forbidden characters).", "unstorable_value", request)
 
 
+async def _out_of_range(request: Request, exc: OverflowError) -> JSONResponse:
+    # SQLite refuses integers past 64 bits before PostgreSQL would; both mean the same to a caller.
+    return problem(422, "Invalid input", "A number is out of range.", "out_of_range", request)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected_error", path=request.url.path)
     return problem(500, "Internal error", "An unexpected error happened; quote the request id.",
@@ -135,4 +140,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(DataError, _unstorable)
+    app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(Exception, _unexpected)

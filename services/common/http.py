@@ -12,7 +12,7 @@ from fastapi.encoders import jsonable_encoder
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from services.common.auth import CurrentPrincipal
 from services.common.errors import Conflict, Invalid, PreconditionFailed, PreconditionRequired
@@ -21,6 +21,14 @@ from services.common.kernel import idempotency_record
 
 def etag(version: int) -> str:
     return f'"{version}"'
+
+
+def json_response(payload: Any, *, status: int = 200, version: int | None = None) -> Response:
+    """orjson straight to bytes for hot paths: no per-row model validation; Decimals and dates as strings."""
+    headers = {"ETag": etag(version)} if version is not None else None
+    return Response(orjson.dumps(payload, default=str, option=orjson.OPT_NON_STR_KEYS), status_code=status,
+                    media_type="application/json",
+                    headers=headers)
 
 
 def check_if_match(request: Request, version: int, *, required: bool = True) -> None:

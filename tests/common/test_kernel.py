@@ -157,3 +157,9 @@ def test_nul_character_in_a_query_is_422_naming_the_parameter(notes, token_for):
     response = notes.get("/v1/audit?entity=a%00b", headers=token_for("audit_lead", audience="registry"))
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "entity"
+
+
+def test_number_past_64_bits_is_422_not_500(notes):
+    response = notes.get("/v1/notes/9223372036854775808")
+    assert response.status_code == 422
+    assert response.json()["code"] in ("out_of_range", "unstorable_value")
