@@ -23,6 +23,8 @@ WARMUP = 0.5
 MIN_THROUGHPUT_RATIO = 0.7
 MAX_ADDED_P50 = 0.0005
 MAX_LATENCY = 5.0
+# Two runs of the same level differ by a few percent on this machine; a smaller drop is noise, not a fall.
+NOISE = 0.05
 
 DIRECT = "direct"
 GATEWAY = "gateway"
@@ -107,7 +109,8 @@ def check(results: Results) -> list[Bar]:
             ratio >= MIN_THROUGHPUT_RATIO, f"{ratio:.2f}"),
         Bar(f"{GATEWAY} adds <= {ms(MAX_ADDED_P50)} ms to p50 at 1 conn", added <= MAX_ADDED_P50,
             f"{ms(added)} ms"),
-        Bar(f"{GATEWAY} throughput does not fall from {middle} to {top} conns", rps_top >= rps_middle,
+        Bar(f"{GATEWAY} throughput does not fall from {middle} to {top} conns (beyond {NOISE:.0%} noise)",
+            rps_top >= rps_middle * (1 - NOISE),
             f"{rps_middle:.0f} -> {rps_top:.0f} rps"),
         Bar(f"no request over {MAX_LATENCY:.0f} s", slowest <= MAX_LATENCY, f"slowest {ms(slowest)} ms"),
         Bar("every response was 200", errors == 0, f"{errors} errors"),
