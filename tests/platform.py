@@ -45,6 +45,9 @@ class Platform:
             env[f"{prefix}_LOG_LEVEL"] = "WARNING"
         for name in ("registry", "assessment", "assets"):
             env[f"GATEWAY_{name.upper()}_URL"] = self.url(name)
+        env["ASSETS_REGISTRY_URL"] = self.url("registry")
+        env["ASSESSMENT_REGISTRY_URL"] = self.url("registry")
+        env["ASSESSMENT_ASSETS_URL"] = self.url("assets")
         return env
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:

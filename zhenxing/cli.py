@@ -3,17 +3,21 @@
 import sys
 
 import typer
+from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from gateway import accounts, demo
 from gateway.settings import get_settings as gateway_settings
 from services.assessment.settings import get_settings as assessment_settings
+from services.assets import demo as assets_demo
+from services.assets.registry import District, read_district
 from services.assets.settings import get_settings as assets_settings
 from services.common import audit
 from services.common.database import make_engine
 from services.common.migrate import upgrade
-from services.common.tokens import ensure_keypair
+from services.common.tokens import Principal, TokenSigner, ensure_keypair
 from services.registry import demo as registry_demo
+from services.registry.app import create_app as registry_app
 from services.registry.settings import get_settings as registry_settings
 
 app = typer.Typer(help="Zhenxing (振兴) platform administration.", no_args_is_help=True)
@@ -47,6 +51,20 @@ def load_demo():
     with Session(_engine("registry")) as session, session.begin():
         units = registry_demo.load_demo(session)
     typer.echo(f"registry: demo units created {units or 'none (already loaded)'}")
+    with Session(_engine("assets")) as session, session.begin():
+        made = assets_demo.load_demo(session, _registry_district())
+    typer.echo(f"assets: demo created {made}")
+
+
+def _registry_district() -> District:
+    """The demo district as the registry's API gives it, served in-process: no registry server needed."""
+    gateway = gateway_settings()
+    private_pem = gateway.token_private_key or ensure_keypair(gateway.var_dir / "keys")[0].read_text()
+    token = TokenSigner(private_pem, gateway.token_issuer).sign(
+        Principal(subject="demo-loader", role="admin", kind="system"), "assets")
+    with TestClient(registry_app(registry_settings())) as client:
+        client.headers["Authorization"] = f"Bearer {token}"
+        return read_district(client, assets_settings().district_code, assets_demo.CURRENT_YEAR)
 
 
 @app.command("create-user")

@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from services.assets import routes_auditors, routes_engagements, routes_plans
 from services.assets.settings import AssetsSettings, get_settings
 from services.common.application import build_service_app
 
@@ -10,4 +11,4 @@ def create_app(settings: AssetsSettings | None = None) -> FastAPI:
     return build_service_app(
         settings or get_settings(), title="Zhenxing assets",
         description="Annual audit plan, engagements, checklists, findings and rectification (三资监管).",
-        routers=[])
+        routers=[routes_auditors.router, routes_plans.router, routes_engagements.router])

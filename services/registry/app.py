@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 
 from services.common.application import build_service_app
-from services.registry import routes_catalogue, routes_organizations, routes_units
+from services.registry import routes_catalogue, routes_imports, routes_organizations, routes_units
 from services.registry.settings import RegistrySettings, get_settings
 
 
@@ -12,4 +12,5 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         settings or get_settings(), title="Zhenxing registry",
         description="Administrative units, collective economic organizations, classifications, "
                     "designations and yearly statistics (村庄名录).",
-        routers=[routes_units.router, routes_organizations.router, routes_catalogue.router])
+        routers=[routes_units.router, routes_organizations.router, routes_catalogue.router,
+                 routes_imports.router])

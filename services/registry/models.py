@@ -181,7 +181,9 @@ class StatisticValue(Base, table=True):
 
     __tablename__ = "statistic_value"
     __table_args__ = (UniqueConstraint("unit_code", "metric_key", "year", name="uq_statistic_unit_metric_year"),
-                      Index("ix_statistic_year_metric", "year", "metric_key"))
+                      Index("ix_statistic_year_metric", "year", "metric_key"),
+                      # Covers the yearly bulk read (reg0003): rows come in unit order, values included.
+                      Index("ix_statistic_year_metric_unit", "year", "metric_key", "unit_code", "unit_id", "value"))
 
     id: int | None = Field(default=None, primary_key=True)
     unit_id: int = Field(foreign_key="unit.id")

@@ -3,13 +3,14 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
 
 from services.common.database import SessionDep
 from services.common.errors import Invalid
 from services.common.http import IdempotencyDep, check_if_match, decode_cursor, encode_cursor, etag
 from services.registry import access, changes, classifications, designations, statistics, units
 from services.registry.schemas import DesignationIn, DesignationKindIn, DesignationPatch, MetricIn, SchemeIn
-from services.registry.web import Admin, Editor, Reader, actor, after_id, json_response, page
+from services.registry.web import Admin, Editor, Reader, actor, after_id, json_response, page, read
 
 router = APIRouter(prefix="/v1")
 Limit = Annotated[int, Query(ge=1, le=500)]
@@ -97,11 +98,12 @@ def create_metric(body: MetricIn, session: SessionDep, who: Admin, idem: Idempot
 
 
 @router.get("/statistics", tags=["statistics"])
-def read_year(session: SessionDep, _: Reader, year: Annotated[int, Query(ge=1949, le=2100)],
-              metrics: str | None = None, town: str | None = None):
+async def read_year(request: Request, _: Reader, year: Annotated[int, Query(ge=1949, le=2100)],
+                    metrics: str | None = None, town: str | None = None):
     """Every unit's values of the chosen metrics (comma-separated keys; all if none) for one year."""
     keys = [k.strip() for k in metrics.split(",") if k.strip()] if metrics else None
-    return json_response(statistics.read_year(session, year=year, metric_keys=keys, town=town))
+    body = await read(request, statistics.read_year, year=year, metric_keys=keys, town=town)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/changes", tags=["changes"])

@@ -1,7 +1,6 @@
 """HTTP routes of administrative units, their history, classes, statistics and adjustments."""
 
 from datetime import date
-from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -11,27 +10,18 @@ from services.common.http import IdempotencyDep, check_if_match, etag
 from services.registry import access, adjustments, classifications, statistics, units
 from services.registry.schemas import AdjustmentIn, StatisticsIn, UnitClassIn, UnitIn, UnitPatch
 from services.registry.search import UnitQuery, search_units
-from services.registry.web import (Admin, Editor, Reader, StatisticsEditor, UnitCode, actor, after_id, json_response,
-                                   page, position)
+from services.registry.web import (Admin, Editor, Paging, Reader, StatisticsEditor, UnitCode, actor, after_id,
+                                   json_response, page, position, query_model, query_parameters, read)
 
 router = APIRouter(prefix="/v1", tags=["units"])
 Limit = Annotated[int, Query(ge=1, le=500)]
 
 
-@router.get("/units")
-def list_units(session: SessionDep, _: Reader, on: date | None = None, level: str | None = None,
-               kind: str | None = None, town: str | None = None, parent: str | None = None, q: str | None = None,
-               code: str | None = None, scheme: str | None = None, class_name: str | None = None,
-               class_year: int | None = None, designation: str | None = None, designation_year: int | None = None,
-               metric: str | None = None, metric_year: int | None = None, metric_min: Decimal | None = None,
-               metric_max: Decimal | None = None, demo: bool | None = None, sort: str = "unit_code",
-               limit: Limit = 50, cursor: str | None = None):
+@router.get("/units", openapi_extra=query_parameters(UnitQuery, Paging))
+async def list_units(request: Request, _: Reader, query: Annotated[UnitQuery, query_model(UnitQuery)],
+                     paging: Annotated[Paging, query_model(Paging)]):
     """Units that existed on `on` (today by default), filtered, sorted, a keyset page at a time."""
-    query = UnitQuery(on=on or units.today(), level=level, kind=kind, town=town, parent=parent, q=q, code=code,
-                      scheme=scheme, class_name=class_name, class_year=class_year, designation=designation,
-                      designation_year=designation_year, metric=metric, metric_year=metric_year,
-                      metric_min=metric_min, metric_max=metric_max, demo=demo, sort=sort)
-    found = search_units(session, query, limit=limit, position=position(cursor))
+    found = await read(request, search_units, query, limit=paging.limit, position=position(paging.cursor))
     return json_response(page(found["items"], total=found["total"], next_position=found["next_position"]))
 
 

@@ -1,16 +1,15 @@
 """Searching units (村庄查询): the list endpoint's hot path, in SQLAlchemy Core with keyset pages."""
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import Session
+from pydantic import BaseModel
+from sqlalchemy import Connection, and_, exists, func, or_, select
 
 from services.common.errors import Invalid
 from services.registry.codes import LEVELS
 from services.registry.models import Designation, StatisticValue, Unit, UnitClass
-from services.registry.units import PUBLIC_FIELDS, valid_on
+from services.registry.units import PUBLIC_FIELDS, today, valid_on
 
 unit_table = Unit.__table__
 class_table = UnitClass.__table__
@@ -22,11 +21,10 @@ SORTS = {"unit_code": unit_table.c.unit_code, "name": unit_table.c.name,
 COLUMNS = [unit_table.c[name] for name in PUBLIC_FIELDS]
 
 
-@dataclass
-class UnitQuery:
-    """What a caller may filter by; unset fields do not filter."""
+class UnitQuery(BaseModel):
+    """What a caller may filter by; unset fields do not filter. `on` is today unless given."""
 
-    on: date
+    on: date | None = None
     level: str | None = None
     kind: str | None = None
     town: str | None = None
@@ -47,7 +45,7 @@ class UnitQuery:
 
 
 def conditions(query: UnitQuery) -> list:
-    found = [valid_on(query.on)]
+    found = [valid_on(query.on or today())]
     if query.level:
         if query.level not in LEVELS:
             raise Invalid("level", f"应为 {'/'.join(LEVELS)} 之一 / must be one of {', '.join(LEVELS)}")
@@ -126,21 +124,33 @@ def after(column, descending: bool, position: dict):
     return or_(beyond, and_(column == value, unit_table.c.id > last_id))
 
 
-def search_units(session: Session, query: UnitQuery, *, limit: int, position: dict | None) -> dict:
-    """One page of units as plain dicts, the total that match, and where the next page starts."""
+def search_units(connection: Connection, query: UnitQuery, *, limit: int, position: dict | None) -> dict:
+    """One page of units as plain dicts, the total that match, and where the next page starts.
+
+    The total is counted once, for the first page, and travels in the cursor to the pages after
+    it; a first page that holds every match is its own count. So only a first page with more to
+    come pays for a count, and paging on through a large result never does.
+    """
     column, descending = sort_order(query.sort)
     where = conditions(query)
-    total = session.execute(select(func.count()).select_from(unit_table).where(*where)).scalar_one()
+    total = None
     if position is not None:
         if position.get("s") != query.sort:
             raise Invalid("cursor", "与当前排序不符 / was given out for another sort")
+        total = position.get("t")
         where.append(after(column, descending, position))
     ordered = (column.desc() if descending else column.asc(), unit_table.c.id.asc())
     stmt = select(*COLUMNS, unit_table.c.id, column.label("sort_value")).where(*where).order_by(*ordered).limit(limit + 1)
-    rows = session.execute(stmt).all()
+    rows = connection.execute(stmt).all()
     items = [dict(zip(PUBLIC_FIELDS, row[:len(PUBLIC_FIELDS)], strict=True)) for row in rows[:limit]]
+    if not isinstance(total, int):
+        total = len(rows) if position is None and len(rows) <= limit else _count(connection, query)
     next_position = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        next_position = {"s": query.sort, "v": last.sort_value, "id": last.id}
+        next_position = {"s": query.sort, "v": last.sort_value, "id": last.id, "t": total}
     return {"items": items, "total": total, "next_position": next_position}
+
+
+def _count(connection: Connection, query: UnitQuery) -> int:
+    return connection.execute(select(func.count()).select_from(unit_table).where(*conditions(query))).scalar_one()

@@ -1,0 +1,144 @@
+"""Registry import: 100,000 villages and their statistics from CSV through the import function.
+
+`run()` generates the CSV files, imports them in a child process per size (20,000 and 100,000
+units) on a fresh migrated SQLite database, and on PostgreSQL when one is reachable, and prints
+rows a second and the peak RSS growth of each child. The bar: at least 5,000 rows a second for
+units and for statistics, and memory flat (the 100k peak growth well under 5x the 20k one).
+"""
+
+import csv
+import json
+import os
+import resource
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+
+ROWS_A_SECOND = 5000
+SIZES = (20_000, 100_000)
+VILLAGES_PER_TOWN = 500
+METRICS = ("households", "registered_population", "collective_operating_income", "collective_debt")
+POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def write_files(folder: Path, villages: int) -> tuple[Path, Path]:
+    """A district, its towns and `villages` villages with valid codes; one year's figures for each village."""
+    units, figures = folder / f"units-{villages}.csv", folder / f"statistics-{villages}.csv"
+    with units.open("w", newline="", encoding="utf-8") as u, figures.open("w", newline="", encoding="utf-8") as f:
+        unit_rows, figure_rows = csv.writer(u), csv.writer(f)
+        unit_rows.writerow(["区划代码", "名称", "上级区划代码", "类型", "城乡分类代码", "设立日期"])
+        figure_rows.writerow(["区划代码", "年度", *METRICS])
+        unit_rows.writerow(["110109000000", "基准区", "", "区", "", "2020-01-01"])
+        for n in range(villages):
+            town = f"110109{100 + n // VILLAGES_PER_TOWN:03d}000"
+            if n % VILLAGES_PER_TOWN == 0:
+                unit_rows.writerow([town, f"第{town[6:9]}镇", "110109000000", "镇", "", "2020-01-01"])
+            code = town[:9] + f"{n % VILLAGES_PER_TOWN + 1:03d}"
+            unit_rows.writerow([code, f"村{n}", town, "行政村", "220", "2020-01-01"])
+            figure_rows.writerow([code, "2024", 100 + n % 400, 300 + n % 900, f"{n * 7 % 900000}.{n % 100:02d}", "0"])
+    return units, figures
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmRSS:"))
+    return int(line.split()[1]) / 1024
+
+
+def child(url: str, units: str, figures: str) -> None:
+    """In its own process: import both files and print seconds and peak RSS growth as JSON."""
+    from sqlmodel import Session
+
+    from services.common.database import make_engine
+    from services.common.tokens import Principal
+    from services.registry.imports import import_file
+
+    engine, admin = make_engine(url), Principal(subject="bench", role="admin")
+    with engine.connect():
+        pass
+    baseline, result = rss_mb(), {}
+    for kind, path in (("units", units), ("statistics", figures)):
+        started = time.perf_counter()
+        with Session(engine) as session:
+            report = import_file(session, Path(path), kind=kind, principal=admin)
+            session.commit()
+        assert report.status == "applied" and not report.error_count, report.errors[:3]
+        result[kind] = {"rows": report.rows, "seconds": time.perf_counter() - started}
+    result["peak_growth_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - baseline
+    print(json.dumps(result))
+
+
+def fresh_database(backend: str, folder: Path, label: str) -> str:
+    from services.common.migrate import upgrade
+
+    if backend == "sqlite":
+        url = f"sqlite:///{folder / (label + '.db')}"
+    else:
+        name = f"zx_bench_{secrets.token_hex(4)}_{label}"
+        with psycopg.connect(POSTGRES, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        url = POSTGRES.rsplit("/", 1)[0] + "/" + name
+    upgrade("registry", url)
+    return url
+
+
+def drop_database(url: str) -> None:
+    if url.startswith("postgresql"):
+        with psycopg.connect(POSTGRES, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+def measure(backend: str, folder: Path, villages: int) -> dict:
+    units, figures = write_files(folder, villages)
+    url = fresh_database(backend, folder, f"{backend}_{villages}")
+    try:
+        done = subprocess.run([sys.executable, "-m", "bench.registry_import", url, str(units), str(figures)],
+                              capture_output=True, text=True, check=True)
+    finally:
+        drop_database(url)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def postgres_reachable() -> bool:
+    try:
+        with psycopg.connect(POSTGRES, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+        return True
+    except psycopg.Error:
+        return False
+
+
+def run() -> bool:
+    backends = ["sqlite"] + (["postgres"] if postgres_reachable() else [])
+    met = True
+    with tempfile.TemporaryDirectory(prefix="zx-bench-import-") as folder:
+        for backend in backends:
+            met &= report(backend, {n: measure(backend, Path(folder), n) for n in SIZES})
+    if len(backends) == 1:
+        print("registry import: PostgreSQL not reachable, measured on SQLite only")
+    return met
+
+
+def report(backend: str, runs: dict[int, dict]) -> bool:
+    big, small = runs[SIZES[-1]], runs[SIZES[0]]
+    rates = {kind: big[kind]["rows"] / big[kind]["seconds"] for kind in ("units", "statistics")}
+    for kind, rate in rates.items():
+        print(f"registry import [{backend}] {kind}: {big[kind]['rows']:,} rows in {big[kind]['seconds']:.1f} s "
+              f"= {rate:,.0f} rows/s (bar {ROWS_A_SECOND:,})")
+    growth = {n: runs[n]["peak_growth_mb"] for n in SIZES}
+    flat = growth[SIZES[-1]] <= max(2.5 * growth[SIZES[0]], 16.0)
+    print(f"registry import [{backend}] peak RSS growth: {growth[SIZES[0]]:.1f} MB for {SIZES[0]:,} units, "
+          f"{growth[SIZES[-1]]:.1f} MB for {SIZES[-1]:,} ({'flat' if flat else 'NOT flat'})")
+    return flat and min(rates.values()) >= ROWS_A_SECOND
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4:
+        child(*sys.argv[1:])
+    else:
+        sys.exit(0 if run() else 1)

@@ -1,0 +1,43 @@
+"""Who may see and change what in the assets service, by role and by object.
+
+Audit leads (and admins) run the plan and read auditors' ties (confidential). An auditor sees
+their own auditor record and the engagements whose team includes them; a town officer the
+engagements in their towns; viewers and the assessment office read every engagement.
+"""
+
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy import exists, select
+
+from services.assets.models import Engagement, EngagementMember
+from services.common.auth import CurrentPrincipal, require_roles
+from services.common.tokens import Principal
+
+Lead = Annotated[Principal, Depends(require_roles("audit_lead"))]
+Reader = CurrentPrincipal
+ENGAGEMENT_READERS = ("admin", "audit_lead", "auditor", "town_officer", "viewer", "assessment_officer")
+EngagementReader = Annotated[Principal, Depends(require_roles(*ENGAGEMENT_READERS))]
+
+
+def actor(principal: Principal) -> str:
+    return f"{principal.kind}:{principal.subject}"
+
+
+def sees_everyone(principal: Principal) -> bool:
+    return principal.role in ("admin", "audit_lead")
+
+
+def engagement_scope(query, principal: Principal):
+    """Narrows an engagement query to what the principal may see."""
+    if principal.role == "auditor":
+        mine = exists().where(EngagementMember.engagement_id == Engagement.id,
+                              EngagementMember.username == principal.subject)
+        return query.where(mine)
+    if principal.role == "town_officer":
+        return query.where(Engagement.town_code.in_(principal.towns or ("",)))
+    return query
+
+
+def visible_engagements(principal: Principal):
+    return engagement_scope(select(Engagement), principal)

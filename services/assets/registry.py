@@ -1,0 +1,119 @@
+"""What the plan reads from the registry (村庄名录), over its public HTTP API only.
+
+`read_district` takes any httpx.Client (the registry's URL with the caller's token, or an
+in-process client in tests and the demo loader) and returns plain data; `candidates_from`
+turns that data and this service's history into the planner's candidates.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import httpx
+
+from services.assets.risk import Candidate
+from services.common.errors import DomainError
+
+METRICS = ("collective_assets", "collective_total_income", "government_investment", "public_complaints")
+PAGE = 500
+LOOK_BACK = 3  # years to go back for the latest figures
+
+
+class RegistryUnavailable(DomainError):
+    status, code, title = 502, "registry_unavailable", "The registry did not answer"
+
+
+@dataclass
+class District:
+    """The registry's answers the plan needs, as plain data (also what the demo loader passes in)."""
+
+    code: str
+    towns: dict[str, str]
+    units: dict[str, str]
+    organizations: list[dict]
+    statistics_year: int | None = None
+    statistics: dict[str, dict] = field(default_factory=dict)
+
+
+def read_district(client: httpx.Client, district_code: str, year: int) -> District:
+    """Towns, village-level units, organizations and the latest figures before `year`."""
+    prefix = district_code[:6]
+    towns = {u["unit_code"]: u["name"] for u in _pages(client, "/v1/units", level="town", code=prefix)}
+    units = {u["unit_code"]: u["name"] for u in _pages(client, "/v1/units", level="village", code=prefix)}
+    organizations = [o for o in _pages(client, "/v1/organizations") if o["town_code"] in towns]
+    statistics_year, statistics = _latest_statistics(client, year, set(towns))
+    return District(district_code, towns, units, organizations, statistics_year, statistics)
+
+
+def registry_client(base_url: str, authorization: str, *, timeout: float = 20.0,
+                    shared: httpx.Client | None = None) -> httpx.Client:
+    """A client that reads the registry as the caller: their own bearer token goes along.
+
+    `shared` (an in-process client in tests) replaces the network, nothing else."""
+    headers = {"Authorization": authorization}
+    if shared is not None:
+        shared.headers.update(headers)
+        return shared
+    return httpx.Client(base_url=base_url, headers=headers, timeout=timeout, trust_env=False)
+
+
+def _get(client: httpx.Client, path: str, **params) -> dict:
+    try:
+        response = client.get(path, params=params)
+    except httpx.HTTPError as exc:
+        raise RegistryUnavailable(f"The registry cannot be reached ({type(exc).__name__}).") from exc
+    if response.status_code != 200:
+        raise RegistryUnavailable(f"The registry answered {response.status_code} to {path}.",
+                                  extra={"upstream_status": response.status_code})
+    return response.json()
+
+
+def _pages(client: httpx.Client, path: str, **params) -> list[dict]:
+    items, cursor = [], None
+    while True:
+        page = _get(client, path, limit=PAGE, **params, **({"cursor": cursor} if cursor else {}))
+        items += page["items"]
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return items
+
+
+def _latest_statistics(client: httpx.Client, year: int, towns: set[str]) -> tuple[int | None, dict]:
+    for earlier in range(year - 1, year - 1 - LOOK_BACK, -1):
+        found = _get(client, "/v1/statistics", year=earlier, metrics=",".join(METRICS))
+        items = {i["unit_code"]: i["values"] for i in found["items"] if i["town_code"] in towns}
+        if items:
+            return earlier, items
+    return None, {}
+
+
+def snapshot_of(district: District, levels: list[str]) -> list[dict]:
+    """One plain entry per active organization of the planned levels: what the plan keeps."""
+    entries = []
+    for org in sorted(district.organizations, key=lambda o: o["credit_code"]):
+        if org["status"] != "active" or org["level"] not in levels:
+            continue
+        values = district.statistics.get(org["unit_code"], {})
+        size = Decimal(str(values.get("collective_assets", 0))) + Decimal(str(values.get("collective_total_income", 0)))
+        entries.append({"credit_code": org["credit_code"], "name": org["name"], "unit_code": org["unit_code"],
+                        "unit_name": district.units.get(org["unit_code"], district.towns.get(org["unit_code"], "")),
+                        "town_code": org["town_code"], "town_name": district.towns.get(org["town_code"], ""),
+                        "economic_size": str(size),
+                        "government_investment": str(values.get("government_investment", "0")),
+                        "public_complaints": int(values.get("public_complaints", 0))})
+    return entries
+
+
+def candidates_from(snapshot: list[dict], history: dict[str, dict]) -> list[Candidate]:
+    """Candidates from a plan's snapshot and `history` (credit code → last years and findings)."""
+    found = []
+    for entry in snapshot:
+        past = history.get(entry["credit_code"], {})
+        found.append(Candidate(
+            credit_code=entry["credit_code"], name=entry["name"], unit_code=entry["unit_code"],
+            unit_name=entry["unit_name"], town_code=entry["town_code"], town_name=entry["town_name"],
+            economic_size=Decimal(entry["economic_size"]),
+            government_investment=Decimal(entry["government_investment"]),
+            public_complaints=entry["public_complaints"], last_key_audit=past.get("last_key_audit"),
+            last_inspection=past.get("last_inspection"), serious_findings=past.get("serious_findings", 0),
+            overdue_rectifications=past.get("overdue_rectifications", 0)))
+    return found

@@ -1,0 +1,314 @@
+"""Importing spreadsheets: every row checked, a report of row, column, value and reason, and
+changes kept only when the file is clean (or, if the user chose so, for its clean rows only).
+
+A service supplies an `Importer`: its columns, and `apply_rows`, which checks a batch of rows
+against what is stored, writes the ones that are new or changed and returns the refused ones.
+`run_import` reads the file a batch at a time inside a savepoint, so later rows are checked
+against earlier ones (a village under a town the same file opens), and rolls the savepoint
+back when the file is refused or only a dry run was asked. Memory stays flat: one batch at a time.
+"""
+
+import hashlib
+import re
+import tempfile
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Annotated, Literal, Protocol
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from services.common.errors import DomainError, Invalid
+from services.common.spreadsheets import read_rows
+
+Mode = Literal["all_or_nothing", "clean_rows"]
+BATCH_ROWS = 1000
+HEADER_SEARCH_ROWS = 10
+MAX_REPORTED_ERRORS = 1000
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MULTIPART_SLACK = 64 * 1024
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_HEADING_NOISE = re.compile(r"[\s_\-()（）/*：:]+")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an import: its key, its Chinese heading and other names a file may use."""
+
+    key: str
+    title: str
+    required: bool = False
+    max_length: int | None = None
+    aliases: tuple[str, ...] = ()
+    read_only: bool = False  # exported for the reader's sake, ignored when imported
+
+    @property
+    def heading(self) -> str:
+        return f"{self.title}({self.key})"
+
+    def names(self) -> set[str]:
+        return {heading_key(n) for n in (self.key, self.title, self.title + self.key, *self.aliases)}
+
+
+def heading_key(text: str) -> str:
+    """How headings are compared: case, spaces, brackets and underscores do not matter."""
+    return _HEADING_NOISE.sub("", text).lower()
+
+
+@dataclass
+class Row:
+    """A data row: its Excel row number and its cells by column key ("" when empty)."""
+
+    number: int
+    values: dict[str, str]
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass
+class Refusal:
+    """A row an importer refused, naming the column key (or another field) at fault."""
+
+    row: Row
+    field: str
+    reason: str
+
+    @classmethod
+    def of(cls, row: Row, exc: Invalid) -> "Refusal":
+        return cls(row, exc.field, exc.errors[0]["message"] if exc.errors else exc.detail)
+
+
+class Importer(Protocol):
+    columns: Sequence[Column]
+    applied: int
+    unchanged: int
+
+    def apply_rows(self, rows: list[Row]) -> list[Refusal]: ...
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    file_sha256: str
+    mode: str
+    dry_run: bool
+    rows: int = 0
+    clean_rows: int = 0
+    error_count: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    applied: int = 0
+    unchanged: int = 0
+    status: str = "validated"
+
+    def add(self, error: RowError) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(error)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class ImportRefused(DomainError):
+    """The file has row errors and all-or-nothing was asked: nothing was applied."""
+
+    status, code, title = 422, "import_rejected", "Import rejected"
+
+
+class FileTooLarge(DomainError):
+    status, code, title = 413, "file_too_large", "File too large"
+
+
+class LengthRequired(DomainError):
+    status, code, title = 411, "length_required", "Length required"
+
+
+def run_import(session: Session, path: Path, importer: Importer, report: ImportReport) -> ImportReport:
+    """Checks every row and applies them in the caller's transaction, or rolls all of it back."""
+    savepoint = session.begin_nested()
+    try:
+        for batch in _batches(_records(path, importer.columns, report)):
+            _check_batch(batch, importer, report)
+        report.clean_rows = report.rows - report.error_count
+        report.applied, report.unchanged = importer.applied, importer.unchanged
+        report.status = _status(report)
+    except BaseException:
+        savepoint.rollback()
+        raise
+    if report.status == "applied":
+        savepoint.commit()
+    else:
+        savepoint.rollback()
+        if report.status == "rejected":
+            report.applied = 0
+    return report
+
+
+def _status(report: ImportReport) -> str:
+    if report.error_count and (report.mode == "all_or_nothing" or not report.rows):
+        return "rejected"
+    return "validated" if report.dry_run else "applied"
+
+
+def _check_batch(batch: list[Row], importer: Importer, report: ImportReport) -> None:
+    refused = [r for r in map(_check_cells(importer.columns), batch) if r is not None]
+    bad = {r.row.number for r in refused}
+    refused += importer.apply_rows([row for row in batch if row.number not in bad])
+    columns = {c.key: c for c in importer.columns}
+    for refusal in sorted(refused, key=lambda r: r.row.number):
+        column = columns.get(refusal.field)
+        report.add(RowError(row=refusal.row.number, column=column.heading if column else refusal.field,
+                            value=refusal.row.values.get(refusal.field, "")[:200], reason=refusal.reason))
+
+
+def _check_cells(columns: Sequence[Column]):
+    def check(row: Row) -> Refusal | None:
+        for column in columns:
+            value = row.values.get(column.key, "")
+            if column.required and not value:
+                return Refusal(row, column.key, "必填 / required")
+            if column.max_length and len(value) > column.max_length:
+                return Refusal(row, column.key, f"最多 {column.max_length} 个字符 / at most {column.max_length} "
+                                                "characters")
+            if _CONTROL.search(value):
+                return Refusal(row, column.key, "含有控制字符 / contains a control character")
+        return None
+
+    return check
+
+
+def _batches(rows: Iterator[Row]) -> Iterator[list[Row]]:
+    batch: list[Row] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == BATCH_ROWS:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _records(path: Path, columns: Sequence[Column], report: ImportReport) -> Iterator[Row]:
+    """Data rows keyed by column; the header is the first row (of the first ten) naming a known column."""
+    rows = read_rows(path)
+    header = _find_header(rows, columns)
+    if header is None:
+        _refuse_file(report, 1, "", "找不到表头 / no header row names a known column; expected "
+                     + ", ".join(c.heading for c in columns))
+        return
+    places = _map_header(header, columns, report)
+    if report.error_count:
+        return
+    empty = {c.key: "" for c in columns if not c.read_only}
+    for number, cells in rows:
+        if any(cells):
+            report.rows += 1
+            yield Row(number, empty | {key: cells[i] for i, key in places if i < len(cells)})
+
+
+def _find_header(rows: Iterator[tuple[int, list[str]]], columns: Sequence[Column]) -> tuple[int, list[str]] | None:
+    known = set().union(*(c.names() for c in columns))
+    seen = 0
+    for number, cells in rows:
+        if not any(cells):
+            continue
+        if any(heading_key(c) in known for c in cells if c):
+            return number, cells
+        seen += 1
+        if seen == HEADER_SEARCH_ROWS:
+            return None
+    return None
+
+
+def _map_header(header: tuple[int, list[str]], columns: Sequence[Column],
+                report: ImportReport) -> list[tuple[int, str]]:
+    """Where each column is; a missing required or repeated column refuses the file."""
+    number, cells = header
+    by_name = {name: c for c in columns for name in c.names()}
+    places: dict[str, int] = {}
+    for index, text in enumerate(cells):
+        column = by_name.get(heading_key(text)) if text else None
+        if column is None:
+            if text:
+                report.ignored_columns.append(text)
+        elif column.key in places:
+            _refuse_file(report, number, column.heading, "列重复 / the column appears twice")
+        elif not column.read_only:
+            places[column.key] = index
+    for column in columns:
+        if column.required and column.key not in places:
+            _refuse_file(report, number, column.heading, "缺少必需的列 / required column is missing")
+    return [(i, key) for key, i in places.items()]
+
+
+def _refuse_file(report: ImportReport, row: int, column: str, reason: str) -> None:
+    report.add(RowError(row=row, column=column, value="", reason=reason))
+
+
+@dataclass
+class Upload:
+    """An uploaded file saved to a temporary path, with its size and SHA-256."""
+
+    path: Path
+    filename: str
+    size: int
+    sha256: str
+
+
+async def receive_upload(request: Request, *, field_name: str = "file", limit: int = MAX_UPLOAD_BYTES) -> Upload:
+    """Saves the multipart field `field_name`; 413 past `limit` bytes, checked before reading the body."""
+    length = request.headers.get("content-length")
+    if length is None:
+        raise LengthRequired("请随文件发送 Content-Length / send the upload with a Content-Length header")
+    if not length.isdigit() or int(length) > limit + MULTIPART_SLACK:
+        raise FileTooLarge(_too_large(limit))
+    form = await request.form(max_files=1, max_fields=20)
+    try:
+        upload = form.get(field_name)
+        if not isinstance(upload, UploadFile):
+            raise Invalid(field_name, f"请在表单字段 {field_name} 中上传文件 / upload the file in form field "
+                                      f"'{field_name}'")
+        saved = await run_in_threadpool(_save, upload, limit)
+    finally:
+        await form.close()
+    return saved
+
+
+def _too_large(limit: int) -> str:
+    return f"文件不能超过 {limit // (1024 * 1024)} MB / the file may be at most {limit // (1024 * 1024)} MB"
+
+
+def _save(upload: UploadFile, limit: int) -> Upload:
+    digest, size = hashlib.sha256(), 0
+    with tempfile.NamedTemporaryFile(prefix="zx-import-", delete=False) as out:
+        while chunk := upload.file.read(1024 * 1024):
+            size += len(chunk)
+            if size > limit:
+                out.close()
+                Path(out.name).unlink(missing_ok=True)
+                raise FileTooLarge(_too_large(limit))
+            digest.update(chunk)
+            out.write(chunk)
+    return Upload(Path(out.name), upload.filename or "", size, digest.hexdigest())
+
+
+async def uploaded_file(request: Request) -> AsyncIterator[Upload]:
+    """Dependency: the request's `file`, removed from disk when the request is done."""
+    upload = await receive_upload(request)
+    try:
+        yield upload
+    finally:
+        upload.path.unlink(missing_ok=True)
+
+
+UploadDep = Annotated[Upload, Depends(uploaded_file)]

@@ -1,0 +1,90 @@
+"""HTTP routes of spreadsheet imports and .xlsx exports (表格导入导出)."""
+
+import hashlib
+import tempfile
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.background import BackgroundTask
+from starlette.responses import FileResponse
+
+from services.common.auth import require_roles
+from services.common.database import SessionDep
+from services.common.errors import Invalid
+from services.common.http import Idempotency
+from services.common.imports import ImportRefused, ImportReport, Mode, UploadDep
+from services.common.tokens import Principal
+from services.registry import exports, imports
+from services.registry.access import STATISTICS_EDITORS
+from services.registry.web import Reader, actor
+
+router = APIRouter(prefix="/v1", tags=["imports"])
+Importer = Annotated[Principal, Depends(require_roles(*STATISTICS_EDITORS))]
+Year = Annotated[int, Query(ge=1949, le=2100)]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.post("/imports")
+def import_file(kind: Literal["units", "organizations", "statistics"], request: Request, who: Importer,
+                upload: UploadDep, session: SessionDep, mode: Mode = "all_or_nothing", dry_run: bool = False,
+                year: Annotated[int | None, Query(ge=1949, le=2100)] = None):
+    """Checks every row of an uploaded .xlsx or .csv file, then applies it.
+
+    200 with the report (`status` applied, or validated/rejected for a dry run); 422 problem+json
+    with the same report and its `errors` when applying was asked and the file has errors in
+    `all_or_nothing` mode, nothing applied. `year` fills a statistics file without a year column.
+    """
+    idem = _idempotency(request, who, upload.sha256)
+    if replay := idem.replay(session):
+        return replay
+    report = imports.import_file(session, upload.path, kind=kind, principal=who, mode=mode, dry_run=dry_run,
+                                 year=year, file_sha256=upload.sha256)
+    if report.status == "rejected" and not dry_run:
+        raise _refused(report)
+    return idem.remember(session, report.as_dict(), status=200)
+
+
+def _idempotency(request: Request, who: Principal, file_sha256: str) -> Idempotency:
+    key = request.headers.get("idempotency-key")
+    if key is not None and not (1 <= len(key) <= 200):
+        raise Invalid("Idempotency-Key", "must be 1 to 200 characters")
+    body_hash = hashlib.sha256(f"{file_sha256}?{request.url.query}".encode()).hexdigest()
+    return Idempotency(key, actor(who), request.method, request.url.path, body_hash)
+
+
+def _refused(report: ImportReport) -> ImportRefused:
+    summary = report.as_dict()
+    errors = [{**e, "field": f"row {e['row']}: {e['column']}", "message": e["reason"]} for e in summary.pop("errors")]
+    return ImportRefused(f"{report.error_count} 处错误，未导入任何数据 / {report.error_count} errors; nothing was "
+                         "imported", errors=errors, extra=summary)
+
+
+@router.get("/exports/units.xlsx")
+def export_units(session: SessionDep, _: Reader):
+    return _xlsx(lambda path: exports.export_units(session, path), f"units-{date.today()}.xlsx")
+
+
+@router.get("/exports/organizations.xlsx")
+def export_organizations(session: SessionDep, who: Reader):
+    return _xlsx(lambda path: exports.export_organizations(session, path, who), f"organizations-{date.today()}.xlsx")
+
+
+@router.get("/exports/statistics.xlsx")
+def export_statistics(session: SessionDep, _: Reader, year: Year):
+    return _xlsx(lambda path: exports.export_statistics(session, path, year=year), f"statistics-{year}.xlsx")
+
+
+def _xlsx(write: Callable[[Path], int], filename: str) -> FileResponse:
+    """Writes to a temporary file, sends it, and removes it once sent."""
+    with tempfile.NamedTemporaryFile(prefix="zx-export-", suffix=".xlsx", delete=False) as file:
+        path = Path(file.name)
+    try:
+        write(path)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return FileResponse(path, media_type=XLSX, filename=filename,
+                        background=BackgroundTask(path.unlink, missing_ok=True))
