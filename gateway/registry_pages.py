@@ -4,7 +4,7 @@ import asyncio
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Request, UploadFile
 from starlette.responses import RedirectResponse, Response
 
 from gateway.backend import call, get_json, localized
@@ -32,6 +32,39 @@ def _search_params(q: str, town: str, klass: str, designation: str, sort: str, c
     return {"q": q, "town": town, "scheme": scheme if class_name else "", "class_name": class_name,
             "designation": designation, "sort": sort or "unit_code", "cursor": cursor,
             "level": "village", "limit": PAGE_SIZE}
+
+
+IMPORT_KINDS = ("units", "organizations", "statistics")
+
+
+@router.get("/villages/import")
+async def import_page(request: Request, who: SignedIn) -> Response:
+    return render(request, "villages/import.html", kinds=IMPORT_KINDS, chosen={"kind": "statistics",
+                  "mode": "all_or_nothing"}, report=None)
+
+
+@router.post("/villages/import")
+async def import_upload(request: Request, who: SignedIn, _: CsrfChecked, file: UploadFile,
+                        kind: Annotated[str, Form()] = "statistics", mode: Annotated[str, Form()] = "all_or_nothing",
+                        action: Annotated[str, Form()] = "check") -> Response:
+    """Sends the file to the registry: "check" is a dry run, "apply" imports when the rules allow."""
+    params = {"kind": kind, "mode": mode, "dry_run": "true" if action == "check" else "false"}
+    content = await file.read()
+    response = await call(request, who[1], "registry", "POST", "/v1/imports", params=params,
+                          files={"file": (file.filename or "upload", content, file.content_type or "")})
+    report = _import_report(response, language(request))
+    chosen = {"kind": kind, "mode": mode, "filename": file.filename}
+    name = "villages/_import_report.html" if request.headers.get("hx-request") else "villages/import.html"
+    return render(request, name, kinds=IMPORT_KINDS, chosen=chosen, report=report)
+
+
+def _import_report(response, lang: str) -> dict:
+    """The registry's report, or its refusal, as one shape for the page."""
+    body = response.json()
+    errors = [{"row": e.get("row"), "column": e.get("column"), "value": e.get("value"),
+               "reason": localized(e.get("reason") or e.get("message", ""), lang)} for e in body.get("errors") or []]
+    return {**body, "errors": errors, "refused": response.status_code != 200,
+            "detail": localized(body.get("detail", ""), lang)}
 
 
 @router.get("/villages")
@@ -161,3 +194,4 @@ async def _statistic_form_again(request, who, code, errors, metric, year, value,
     return render(request, "villages/page.html", 422, years=years, table=table,
                   chart=chart_for(data["statistics"], CHART_METRIC), stat_errors=errors,
                   stat_values={"metric": metric, "year": year, "value": value, "source": source}, **data, **catalogue)
+
