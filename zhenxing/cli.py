@@ -1,9 +1,14 @@
 """`zhenxing`: the platform's admin command (migrations, demo data, users, API keys, audit chains)."""
 
 import sys
+import warnings
 
 import typer
-from fastapi.testclient import TestClient
+
+# The demo loader reads the registry in-process through Starlette's test client, which warns
+# that it prefers another HTTP library; the warning says nothing to someone running `make run`.
+warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+from fastapi.testclient import TestClient  # noqa: E402
 from sqlmodel import Session
 
 from gateway import accounts, demo
