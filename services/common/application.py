@@ -21,10 +21,12 @@ def build_service_app(settings: ServiceSettings, *, title: str, description: str
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.engine = make_engine(settings.resolved_database_url())
+        app.state.extra_engines = []  # engines a service makes for itself later, disposed with the main one
         app.state.verifier = TokenVerifier(settings.public_key_pem(), settings.token_issuer,
                                            audience=settings.service_name)
         yield
-        app.state.engine.dispose()
+        for engine in (app.state.engine, *app.state.extra_engines):
+            engine.dispose()
 
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     app.state.settings = settings

@@ -11,7 +11,8 @@ from services.registry import access, adjustments, classifications, statistics, 
 from services.registry.schemas import AdjustmentIn, StatisticsIn, UnitClassIn, UnitIn, UnitPatch
 from services.registry.search import UnitQuery, search_units
 from services.registry.web import (Admin, Editor, Paging, Reader, StatisticsEditor, UnitCode, actor, after_id,
-                                   json_response, page, position, query_model, query_parameters, read)
+                                   json_response, page, position, query_model, query_parameters, read,
+                                   read_now)
 
 router = APIRouter(prefix="/v1", tags=["units"])
 Limit = Annotated[int, Query(ge=1, le=500)]
@@ -21,7 +22,10 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 async def list_units(request: Request, _: Reader, query: Annotated[UnitQuery, query_model(UnitQuery)],
                      paging: Annotated[Paging, query_model(Paging)]):
     """Units that existed on `on` (today by default), filtered, sorted, a keyset page at a time."""
-    found = await read(request, search_units, query, limit=paging.limit, position=position(paging.cursor))
+    if query.town is not None:  # one town's units, a few hundred rows on an index: cheaper than a thread hop
+        found = read_now(request, search_units, query, limit=paging.limit, position=position(paging.cursor))
+    else:
+        found = await read(request, search_units, query, limit=paging.limit, position=position(paging.cursor))
     return json_response(page(found["items"], total=found["total"], next_position=found["next_position"]))
 
 

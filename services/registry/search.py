@@ -1,10 +1,17 @@
-"""Searching units (村庄查询): the list endpoint's hot path, in SQLAlchemy Core with keyset pages."""
+"""Searching units (村庄查询): the list endpoint's hot path, in SQLAlchemy Core with keyset pages.
+
+Building a statement costs more than running it on an index (about 0.8 ms against 0.3 ms for a
+town's page), so each shape of query (which filters are set, the sort, first page or not) is
+built once with named parameters and kept; a request only fills in the values. SQLAlchemy
+memoizes the cache key on the statement object, so a kept statement also skips that walk.
+"""
 
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from pydantic import BaseModel
-from sqlalchemy import Connection, and_, exists, func, or_, select
+from sqlalchemy import Connection, Integer, and_, bindparam, exists, func, or_, select
 
 from services.common.errors import Invalid
 from services.registry.codes import LEVELS
@@ -19,6 +26,10 @@ value_table = StatisticValue.__table__
 SORTS = {"unit_code": unit_table.c.unit_code, "name": unit_table.c.name,
          "name_pinyin": func.coalesce(unit_table.c.name_pinyin, "")}
 COLUMNS = [unit_table.c[name] for name in PUBLIC_FIELDS]
+# Filters that apply when given at all, and those that apply only when not empty, as before.
+_GIVEN = ("kind", "town", "parent", "demo", "class_year", "designation_year", "metric_year", "metric_min",
+          "metric_max")
+_NOT_EMPTY = ("level", "code", "q", "scheme", "class_name", "designation", "metric")
 
 
 class UnitQuery(BaseModel):
@@ -44,67 +55,90 @@ class UnitQuery(BaseModel):
     sort: str = "unit_code"
 
 
-def conditions(query: UnitQuery) -> list:
-    found = [valid_on(query.on or today())]
-    if query.level:
-        if query.level not in LEVELS:
-            raise Invalid("level", f"应为 {'/'.join(LEVELS)} 之一 / must be one of {', '.join(LEVELS)}")
-        found.append(unit_table.c.level == query.level)
-    simple = ((query.kind, unit_table.c.kind), (query.town, unit_table.c.town_code),
-              (query.parent, unit_table.c.parent_code), (query.demo, unit_table.c.demo))
-    found += [column == value for value, column in simple if value is not None]
+def check(query: UnitQuery) -> None:
+    """Refuses filters that cannot be answered, naming the field."""
+    if query.level and query.level not in LEVELS:
+        raise Invalid("level", f"应为 {'/'.join(LEVELS)} 之一 / must be one of {', '.join(LEVELS)}")
+    if bool(query.scheme) != bool(query.class_name):
+        raise Invalid("class_name" if query.scheme else "scheme", "scheme 与 class_name 需同时给出 / give both")
+    if not query.metric and (query.metric_min is not None or query.metric_max is not None):
+        raise Invalid("metric", "按数值筛选需给出指标 / a range needs a metric")
+    if query.metric and query.metric_year is None:
+        raise Invalid("metric_year", "按指标筛选需给出年份 / a metric filter needs its year")
+
+
+def shape(query: UnitQuery) -> frozenset[str]:
+    """The names of the filters `query` sets: what its statement depends on, apart from the sort."""
+    return frozenset([name for name in _GIVEN if getattr(query, name) is not None]
+                     + [name for name in _NOT_EMPTY if getattr(query, name)])
+
+
+def arguments(query: UnitQuery) -> dict:
+    """The values of the statement's named parameters; the statement uses those its shape needs."""
+    values = {name: getattr(query, name) for name in (*_GIVEN, *_NOT_EMPTY)}
+    values["on"] = query.on or today()
     if query.code:
-        found.append(unit_table.c.unit_code.startswith(query.code, autoescape=True))
+        values["code_prefix"] = _escaped(query.code) + "%"
     if query.q:
-        found.append(or_(unit_table.c.name.contains(query.q, autoescape=True),
-                         unit_table.c.name_pinyin.ilike(f"%{_escaped(query.q.replace(' ', ''))}%", escape="\\"),
-                         unit_table.c.unit_code.startswith(query.q, autoescape=True)))
-    return found + _class_condition(query) + _designation_condition(query) + _metric_condition(query)
+        values |= {"q_contains": f"%{_escaped(query.q)}%", "q_prefix": _escaped(query.q) + "%",
+                   "q_pinyin": f"%{_escaped(query.q.replace(' ', ''))}%"}
+    return values
+
+
+def conditions(filters: frozenset[str]) -> list:
+    """The conditions of the filters named, on named parameters that `arguments` fills."""
+    found = [valid_on(bindparam("on"))]
+    columns = {"level": unit_table.c.level, "kind": unit_table.c.kind, "town": unit_table.c.town_code,
+               "parent": unit_table.c.parent_code, "demo": unit_table.c.demo}
+    found += [column == bindparam(name) for name, column in columns.items() if name in filters]
+    if "code" in filters:
+        found.append(unit_table.c.unit_code.like(bindparam("code_prefix"), escape="\\"))
+    if "q" in filters:
+        found.append(or_(unit_table.c.name.like(bindparam("q_contains"), escape="\\"),
+                         unit_table.c.name_pinyin.ilike(bindparam("q_pinyin"), escape="\\"),
+                         unit_table.c.unit_code.like(bindparam("q_prefix"), escape="\\")))
+    return found + _class_condition(filters) + _designation_condition(filters) + _metric_condition(filters)
 
 
 def _escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _class_condition(query: UnitQuery) -> list:
-    if not query.scheme and not query.class_name:
+def _class_condition(filters: frozenset[str]) -> list:
+    if "scheme" not in filters:
         return []
-    if not (query.scheme and query.class_name):
-        raise Invalid("class_name" if query.scheme else "scheme", "scheme 与 class_name 需同时给出 / give both")
     uc = class_table.alias("uc")
-    if query.class_year is not None:
-        year = query.class_year
+    if "class_year" in filters:
+        year = bindparam("class_year")
     else:  # the unit's latest year in this scheme: its current class
         latest = class_table.alias("latest")
         year = (select(func.max(latest.c.year)).where(latest.c.unit_code == uc.c.unit_code,
-                                                       latest.c.scheme_key == query.scheme).scalar_subquery())
-    return [exists().where(uc.c.unit_code == unit_table.c.unit_code, uc.c.scheme_key == query.scheme,
-                           uc.c.class_name == query.class_name, uc.c.year == year)]
+                                                       latest.c.scheme_key == bindparam("scheme")).scalar_subquery())
+    return [exists().where(uc.c.unit_code == unit_table.c.unit_code, uc.c.scheme_key == bindparam("scheme"),
+                           uc.c.class_name == bindparam("class_name"), uc.c.year == year)]
 
 
-def _designation_condition(query: UnitQuery) -> list:
-    if not query.designation:
+def _designation_condition(filters: frozenset[str]) -> list:
+    if "designation" not in filters:
         return []
     d = designation_table
-    found = [d.c.unit_code == unit_table.c.unit_code, d.c.kind_key == query.designation, d.c.status == "awarded"]
-    if query.designation_year is not None:
-        found.append(d.c.year == query.designation_year)
+    found = [d.c.unit_code == unit_table.c.unit_code, d.c.kind_key == bindparam("designation"),
+             d.c.status == "awarded"]
+    if "designation_year" in filters:
+        found.append(d.c.year == bindparam("designation_year"))
     return [exists().where(*found)]
 
 
-def _metric_condition(query: UnitQuery) -> list:
-    if not query.metric:
-        if query.metric_min is not None or query.metric_max is not None:
-            raise Invalid("metric", "按数值筛选需给出指标 / a range needs a metric")
+def _metric_condition(filters: frozenset[str]) -> list:
+    if "metric" not in filters:
         return []
-    if query.metric_year is None:
-        raise Invalid("metric_year", "按指标筛选需给出年份 / a metric filter needs its year")
     v = value_table
-    found = [v.c.unit_code == unit_table.c.unit_code, v.c.metric_key == query.metric, v.c.year == query.metric_year]
-    if query.metric_min is not None:
-        found.append(v.c.value >= query.metric_min)
-    if query.metric_max is not None:
-        found.append(v.c.value <= query.metric_max)
+    found = [v.c.unit_code == unit_table.c.unit_code, v.c.metric_key == bindparam("metric"),
+             v.c.year == bindparam("metric_year")]
+    if "metric_min" in filters:
+        found.append(v.c.value >= bindparam("metric_min"))
+    if "metric_max" in filters:
+        found.append(v.c.value <= bindparam("metric_max"))
     return [exists().where(*found)]
 
 
@@ -117,11 +151,26 @@ def sort_order(sort: str):
     return SORTS[name], descending
 
 
-def after(column, descending: bool, position: dict):
+def after(column, descending: bool):
     """The keyset condition: rows strictly after the cursor's (value, id)."""
-    value, last_id = position["v"], position["id"]
+    value = bindparam("after_value")
     beyond = column < value if descending else column > value
-    return or_(beyond, and_(column == value, unit_table.c.id > last_id))
+    return or_(beyond, and_(column == value, unit_table.c.id > bindparam("after_id")))
+
+
+@lru_cache(maxsize=512)
+def page_statement(filters: frozenset[str], sort: str, keyset: bool):
+    """One page of a shape of query, `limit` rows (one more than shown, to see if more follow)."""
+    column, descending = sort_order(sort)
+    where = conditions(filters) + ([after(column, descending)] if keyset else [])
+    ordered = (column.desc() if descending else column.asc(), unit_table.c.id.asc())
+    return (select(*COLUMNS, unit_table.c.id, column.label("sort_value")).where(*where).order_by(*ordered)
+            .limit(bindparam("limit", type_=Integer)))
+
+
+@lru_cache(maxsize=256)
+def count_statement(filters: frozenset[str]):
+    return select(func.count()).select_from(unit_table).where(*conditions(filters))
 
 
 def search_units(connection: Connection, query: UnitQuery, *, limit: int, position: dict | None) -> dict:
@@ -131,26 +180,23 @@ def search_units(connection: Connection, query: UnitQuery, *, limit: int, positi
     it; a first page that holds every match is its own count. So only a first page with more to
     come pays for a count, and paging on through a large result never does.
     """
-    column, descending = sort_order(query.sort)
-    where = conditions(query)
+    sort_order(query.sort)
+    check(query)
+    filters, values = shape(query), arguments(query)
     total = None
     if position is not None:
         if position.get("s") != query.sort:
             raise Invalid("cursor", "与当前排序不符 / was given out for another sort")
         total = position.get("t")
-        where.append(after(column, descending, position))
-    ordered = (column.desc() if descending else column.asc(), unit_table.c.id.asc())
-    stmt = select(*COLUMNS, unit_table.c.id, column.label("sort_value")).where(*where).order_by(*ordered).limit(limit + 1)
-    rows = connection.execute(stmt).all()
+        values |= {"after_value": position["v"], "after_id": position["id"]}
+    statement = page_statement(filters, query.sort, position is not None)
+    rows = connection.execute(statement, values | {"limit": limit + 1}).all()
     items = [dict(zip(PUBLIC_FIELDS, row[:len(PUBLIC_FIELDS)], strict=True)) for row in rows[:limit]]
     if not isinstance(total, int):
-        total = len(rows) if position is None and len(rows) <= limit else _count(connection, query)
+        total = (len(rows) if position is None and len(rows) <= limit
+                 else connection.execute(count_statement(filters), values).scalar_one())
     next_position = None
     if len(rows) > limit:
         last = rows[limit - 1]
         next_position = {"s": query.sort, "v": last.sort_value, "id": last.id, "t": total}
     return {"items": items, "total": total, "next_position": next_position}
-
-
-def _count(connection: Connection, query: UnitQuery) -> int:
-    return connection.execute(select(func.count()).select_from(unit_table).where(*conditions(query))).scalar_one()

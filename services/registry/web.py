@@ -9,11 +9,11 @@ from anyio import CapacityLimiter, to_thread
 from fastapi import Depends, Path, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from starlette.responses import Response
 
 from services.common.auth import current_principal, require_roles
-from services.common.database import SESSION_CONCURRENCY
+from services.common.database import SESSION_CONCURRENCY, make_engine
 from services.common.http import decode_cursor, encode_cursor, etag
 from services.common.tokens import Principal
 from services.registry.access import STATISTICS_EDITORS, TOWN_EDITORS
@@ -106,6 +106,38 @@ async def read(request: Request, work: Callable[..., T], /, *args: Any, **kwargs
             return work(connection, *args, **kwargs)
 
     return await to_thread.run_sync(in_thread, limiter=_read_limiter(request))
+
+
+def read_now(request: Request, work: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Runs `work(connection, *args, **kwargs)` on the event loop, on the loop's own connection.
+
+    Only for reads bounded by an index to a few hundred rows, such as one town's page of units
+    (0.2-0.4 ms): a worker thread costs about as much again in hops and GIL hand-overs, and under
+    load the threads fight the loop for the GIL. The loop is one thread, so one connection of its
+    own, outside the request pool, serves it: it never waits for the pool (which would stall
+    every request) and is not pinged or begun anew for each read. Wider reads go through `read`.
+    """
+    connection = _loop_connection(request)
+    try:
+        return work(connection, *args, **kwargs)
+    finally:
+        if connection.invalidated:  # the database went away: the next read connects afresh
+            connection.close()
+            request.app.state.loop_connection = None
+        else:
+            connection.rollback()
+
+
+def _loop_connection(request: Request) -> Connection:
+    state = request.app.state
+    connection = getattr(state, "loop_connection", None)
+    if connection is None:
+        engine: Engine = state.engine
+        if getattr(state, "loop_engine", None) is None:
+            state.loop_engine = make_engine(engine.url.render_as_string(hide_password=False), pool_size=1)
+            state.extra_engines.append(state.loop_engine)
+        connection = state.loop_connection = state.loop_engine.connect()
+    return connection
 
 
 def _read_limiter(request: Request) -> CapacityLimiter:

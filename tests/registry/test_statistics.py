@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.registry.conftest import OTHER_TOWN
+from tests.registry.conftest import OTHER_TOWN, TOWN
 
 pytestmark = pytest.mark.db
 
@@ -59,6 +59,18 @@ class TestReadYear:
                           "110109105201": {"households": 80}}
         one_town = district.get("/v1/statistics", params={"year": 2024, "town": OTHER_TOWN}, headers=admin).json()
         assert [i["unit_code"] for i in one_town["items"]] == ["110109105201"]
+
+    def test_one_metric_reads_each_unit_in_code_order_with_its_type(self, district, admin):
+        post(district, admin, "110109105201", 2024, {"households": 80, "collective_debt": "5.50"})
+        post(district, admin, "110109104201", 2024, {"households": 212, "collective_debt": "12000.00"})
+        households = district.get("/v1/statistics", params={"year": 2024, "metrics": "households"},
+                                  headers=admin).json()
+        assert households["metrics"] == ["households"]
+        assert [(i["unit_code"], i["name"], i["values"]) for i in households["items"]] == [
+            ("110109104201", "爨底下村", {"households": 212}), ("110109105201", "燕家台村", {"households": 80})]
+        debt = district.get("/v1/statistics", params={"year": 2024, "metrics": "collective_debt", "town": TOWN},
+                            headers=admin).json()
+        assert [i["values"] for i in debt["items"]] == [{"collective_debt": "12000.00"}]
 
     def test_unknown_metric_and_missing_year_are_422(self, district, admin):
         assert district.get("/v1/statistics", params={"year": 2024, "metrics": "x"},

@@ -199,6 +199,24 @@ class TestSearch:
         values = [u[key] or "" for u in seen]
         assert values == sorted(values, reverse=sort.startswith("-"))
 
+    @pytest.mark.parametrize("sort", ["name", "-unit_code"])
+    def test_one_towns_pages_follow_on_with_the_first_pages_total(self, district, admin, sort):
+        seen, cursor, totals = [], None, set()
+        while True:
+            params = {"town": TOWN, "level": "village", "limit": 1, "sort": sort,
+                      **({"cursor": cursor} if cursor else {})}
+            body = district.get("/v1/units", params=params, headers=admin).json()
+            seen += [u["unit_code"] for u in body["items"]]
+            totals.add(body["total"])
+            if (cursor := body["next_cursor"]) is None:
+                break
+        assert sorted(seen) == ["110109104201", "110109104202", "110109104203"] and totals == {3}
+
+    def test_like_wildcards_in_q_and_code_match_only_themselves(self, district, admin):
+        assert codes_on(district, admin, "2025-01-01", q="%") == set()
+        assert codes_on(district, admin, "2025-01-01", q="_", town=TOWN) == set()
+        assert codes_on(district, admin, "2025-01-01", code="1101091042_") == set()
+
     def test_bad_cursor_and_sort_are_422(self, district, admin):
         assert district.get("/v1/units", params={"cursor": "!!"}, headers=admin).json()["errors"][0]["field"] == "cursor"
         assert district.get("/v1/units", params={"sort": "x"}, headers=admin).json()["errors"][0]["field"] == "sort"
