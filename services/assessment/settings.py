@@ -11,6 +11,9 @@ class AssessmentSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="ASSESSMENT_", extra="ignore")
 
     service_name: str = "assessment"
+    # The registry this service gathers statistics, classes and designations from, with the caller's token.
+    registry_url: str = "http://127.0.0.1:8001"
+    registry_timeout: float = 60.0
 
 
 @cache

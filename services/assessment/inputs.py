@@ -1,0 +1,169 @@
+"""Inputs of a period (考核数据): gathered from the registry over its API, kept as a snapshot with its
+digest, completed by manual entries; and the completeness report a scheme gets before a run."""
+
+import hashlib
+from collections import defaultdict
+
+import httpx
+import numpy as np
+import orjson
+from sqlmodel import Session, select
+
+from services.assessment.models import InputSnapshot, ManualEntry, Period
+from services.assessment.scheme import SchemeSpec
+from services.assessment.scoring import Inputs
+from services.common import audit
+from services.common.errors import DomainError, Invalid, NotFound
+
+PAGE = 500
+
+
+class RegistryUnavailable(DomainError):
+    status, code, title = 502, "registry_unavailable", "The registry did not answer"
+
+
+def get_json(client: httpx.Client, path: str, **params) -> dict:
+    try:
+        response = client.get(path, params=params)
+    except httpx.HTTPError as exc:
+        raise RegistryUnavailable(f"The registry cannot be reached ({type(exc).__name__}).") from exc
+    if response.status_code != 200:
+        raise RegistryUnavailable(f"The registry answered {response.status_code} to {path}.",
+                                  extra={"upstream_status": response.status_code})
+    return response.json()
+
+
+def pages(client: httpx.Client, path: str, **params) -> list[dict]:
+    items, cursor = [], None
+    while True:
+        page = get_json(client, path, limit=PAGE, **params, **({"cursor": cursor} if cursor else {}))
+        items += page["items"]
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return items
+
+
+def read_registry(client: httpx.Client, district_code: str, year: int) -> dict:
+    """Every village-level unit of the district with its statistics, classes and designations of `year`,
+    as a columnar document: what a snapshot stores."""
+    prefix = district_code[:6]
+    units = sorted(pages(client, "/v1/units", level="village", code=prefix), key=lambda u: u["unit_code"])
+    codes = [u["unit_code"] for u in units]
+    at = {code: n for n, code in enumerate(codes)}
+    columns: dict[str, list] = {}
+    for item in get_json(client, "/v1/statistics", year=year)["items"]:
+        if item["unit_code"] in at:
+            for key, value in item["values"].items():
+                columns.setdefault(f"metric:{key}", [None] * len(codes))[at[item["unit_code"]]] = float(value)
+    classes = _classes(client, prefix, year, at, columns)
+    for designation in pages(client, "/v1/designations", status="awarded"):
+        if designation["unit_code"] in at and designation["year"] <= year:
+            columns.setdefault(f"designation:{designation['kind_key']}", [0.0] * len(codes))[
+                at[designation["unit_code"]]] = 1.0
+    return {"district_code": district_code, "year": year, "unit_codes": codes,
+            "names": [u["name"] for u in units], "towns": [u["town_code"] for u in units],
+            "classes": classes, "columns": columns}
+
+
+def _classes(client, prefix: str, year: int, at: dict[str, int], columns: dict) -> dict[str, list]:
+    """Per classification scheme, each unit's class that year; also one 0/1 column per class."""
+    found: dict[str, list] = {}
+    for scheme in get_json(client, "/v1/classification-schemes")["items"]:
+        names = [None] * len(at)
+        for class_name in scheme["classes"]:
+            column = [0.0] * len(at)
+            for unit in pages(client, "/v1/units", level="village", code=prefix, scheme=scheme["key"],
+                               class_name=class_name, class_year=year):
+                if unit["unit_code"] in at:
+                    names[at[unit["unit_code"]]] = class_name
+                    column[at[unit["unit_code"]]] = 1.0
+            columns[f"class:{scheme['key']}:{class_name}"] = column
+        found[scheme["key"]] = names
+    return found
+
+
+def digest_of(document: dict) -> tuple[bytes, str]:
+    payload = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+    return payload, hashlib.sha256(payload).hexdigest()
+
+
+def store_snapshot(session: Session, period: Period, document: dict, *, actor: str) -> InputSnapshot:
+    payload, digest = digest_of(document)
+    present = {k: sum(v is not None for v in values) for k, values in document["columns"].items()}
+    snapshot = InputSnapshot(period_id=period.id, digest=digest, units=len(document["unit_codes"]),
+                             completeness={"columns": present}, payload=payload, gathered_by=actor)
+    session.add(snapshot)
+    session.flush()
+    audit.record(session, actor=actor, action="gather", entity="input_snapshot", entity_id=str(snapshot.id),
+                 after={"period_id": period.id, "digest": digest, "units": snapshot.units})
+    return snapshot
+
+
+def get_period(session: Session, period_id: int) -> Period:
+    period = session.get(Period, period_id)
+    if period is None:
+        raise NotFound(f"没有考核年度 {period_id} / no period {period_id}", code="period_not_found")
+    return period
+
+
+def latest_snapshot(session: Session, period: Period) -> InputSnapshot:
+    snapshot = session.exec(select(InputSnapshot).where(InputSnapshot.period_id == period.id)
+                            .order_by(InputSnapshot.id.desc())).first()
+    if snapshot is None:
+        raise Invalid("period_id", "该年度尚未采集数据 / gather this period's inputs first", code="inputs_not_gathered")
+    return snapshot
+
+
+def manual_entries(session: Session, period: Period) -> list[ManualEntry]:
+    return list(session.exec(select(ManualEntry).where(ManualEntry.period_id == period.id)
+                             .order_by(ManualEntry.unit_code, ManualEntry.indicator_code)))
+
+
+def enter_manual(session: Session, period: Period, *, unit_code: str, indicator_code: str, value: float,
+                 evidence: str, actor: str) -> ManualEntry:
+    entry = session.exec(select(ManualEntry).where(
+        ManualEntry.period_id == period.id, ManualEntry.unit_code == unit_code,
+        ManualEntry.indicator_code == indicator_code)).first()
+    before = None if entry is None else {"value": entry.value, "evidence": entry.evidence, "by": entry.entered_by}
+    entry = entry or ManualEntry(period_id=period.id, unit_code=unit_code, indicator_code=indicator_code,
+                                 value="", evidence="", entered_by=actor)
+    entry.value, entry.evidence, entry.entered_by = repr(float(value)), evidence, actor
+    session.add(entry)
+    session.flush()
+    audit.record(session, actor=actor, action="enter", entity="manual_entry", entity_id=str(entry.id),
+                 before=before, after={"unit_code": unit_code, "indicator_code": indicator_code, "value": entry.value,
+                                       "evidence": evidence})
+    return entry
+
+
+def inputs_for(document: dict, manual: list[tuple[str, str, str]], spec: SchemeSpec) -> Inputs:
+    """The arrays scoring reads: the snapshot's columns plus manual entries (unit, indicator, value)."""
+    n = len(document["unit_codes"])
+    columns = {k: np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+               for k, values in document["columns"].items()}
+    at = {code: i for i, code in enumerate(document["unit_codes"])}
+    by_indicator = defaultdict(list)
+    for unit_code, indicator_code, value in manual:
+        if unit_code in at:
+            by_indicator[indicator_code].append((at[unit_code], float(value)))
+    for code, values in by_indicator.items():
+        column = np.full(n, np.nan)
+        for i, value in values:
+            column[i] = value
+        columns[f"manual:{code}"] = column
+    classes = document["classes"].get(spec.class_scheme) or [None] * n
+    return Inputs(document["unit_codes"], [c or spec.default_class for c in classes], columns)
+
+
+def completeness(spec: SchemeSpec, inputs: Inputs) -> list[dict]:
+    """Per indicator read from inputs: how many villages have a value, and whether a run would be blocked."""
+    n = len(inputs.unit_codes)
+    report = []
+    for indicator in spec.indicators:
+        if indicator.source == "formula":
+            continue
+        column = inputs.columns.get(indicator.column)
+        present = 0 if column is None else int((~np.isnan(column)).sum())
+        report.append({"indicator": indicator.code, "column": indicator.column, "present": present, "missing": n - present,
+                       "policy": indicator.missing, "blocks": indicator.missing == "block" and present < n})
+    return report

@@ -1,0 +1,207 @@
+"""HTTP routes of the assessment service: schemes, periods and inputs, runs and results, targets."""
+
+from typing import Annotated
+
+import httpx
+from fastapi import APIRouter, Query, Request
+from fastapi.encoders import jsonable_encoder
+from starlette.responses import JSONResponse
+
+from services.assessment import inputs, results, runs, schemes, targets
+from services.assessment.access import Officer, Reader, actor, require_visible, towns_seen
+from services.assessment.models import Period
+from services.assessment.schemas import ManualEntryIn, PeriodIn, RunIn, SchemeIn
+from services.common.database import SessionDep
+from services.common.errors import Conflict, Invalid, NotFound
+from services.common.http import IdempotencyDep, check_if_match, decode_cursor, encode_cursor, etag
+from sqlmodel import select
+
+router = APIRouter(prefix="/v1")
+Limit = Annotated[int, Query(ge=1, le=1000)]
+
+
+def _json(payload, version: int | None = None, status: int = 200) -> JSONResponse:
+    return JSONResponse(jsonable_encoder(payload), status_code=status,
+                        headers={"ETag": etag(version)} if version else None)
+
+
+def registry(request: Request) -> httpx.Client:
+    """A client reading the registry as the caller (an in-process one in tests and the demo)."""
+    settings = request.app.state.settings
+    shared = getattr(request.app.state, "registry_client", None)
+    headers = {"Authorization": request.headers["authorization"]}
+    if shared is not None:
+        shared.headers.update(headers)
+        return shared
+    return httpx.Client(base_url=settings.registry_url, headers=headers, timeout=settings.registry_timeout,
+                        trust_env=False)
+
+
+@router.get("/schemes", tags=["schemes"])
+def list_schemes(session: SessionDep, _: Officer):
+    found = session.exec(select(schemes.Scheme).order_by(schemes.Scheme.code, schemes.Scheme.version)).all()
+    return _json({"items": [{"id": s.id, "code": s.code, "version": s.version, "status": s.status,
+                             "name_zh": s.name_zh, "district_code": s.district_code} for s in found],
+                  "next_cursor": None})
+
+
+@router.post("/schemes", status_code=201, tags=["schemes"])
+def create_scheme(body: SchemeIn, session: SessionDep, who: Officer, idem: IdempotencyDep):
+    if replay := idem.replay(session):
+        return replay
+    scheme = schemes.create(session, body, actor=actor(who))
+    return idem.remember(session, schemes.document(session, scheme), headers={"ETag": etag(scheme.row_version)})
+
+
+@router.get("/schemes/{scheme_id}", tags=["schemes"])
+def read_scheme(scheme_id: int, session: SessionDep, _: Officer):
+    scheme = schemes.get(session, scheme_id)
+    return _json(schemes.document(session, scheme), scheme.row_version)
+
+
+@router.put("/schemes/{scheme_id}", tags=["schemes"])
+def replace_scheme(scheme_id: int, body: SchemeIn, request: Request, session: SessionDep, who: Officer):
+    scheme = schemes.get(session, scheme_id)
+    schemes.require_draft(scheme)
+    check_if_match(request, scheme.row_version)
+    scheme = schemes.update(session, scheme, body, actor=actor(who))
+    return _json(schemes.document(session, scheme), scheme.row_version)
+
+
+@router.post("/schemes/{scheme_id}/publish", tags=["schemes"])
+def publish_scheme(scheme_id: int, session: SessionDep, who: Officer):
+    scheme = schemes.publish(session, schemes.get(session, scheme_id), actor=actor(who))
+    return _json(schemes.document(session, scheme), scheme.row_version)
+
+
+@router.get("/schemes/{scheme_id}/what-if", tags=["schemes"])
+def what_if(scheme_id: int, session: SessionDep, _: Officer, period: int, limit: Limit = 50):
+    """The scheme scored against the period's inputs in memory, beside the published run; writes nothing."""
+    return _json(results.what_if(session, schemes.get(session, scheme_id), period, limit=limit))
+
+
+@router.get("/periods", tags=["periods"])
+def list_periods(session: SessionDep, _: Officer):
+    found = session.exec(select(Period).order_by(Period.district_code, Period.year)).all()
+    return _json({"items": [p.model_dump() for p in found], "next_cursor": None})
+
+
+@router.post("/periods", status_code=201, tags=["periods"])
+def create_period(body: PeriodIn, session: SessionDep, who: Officer):
+    if session.exec(select(Period).where(Period.district_code == body.district_code, Period.year == body.year)).first():
+        raise Conflict(f"{body.year} 年度已存在 / the period {body.year} exists", code="period_exists")
+    period = Period(**body.model_dump(), created_by=actor(who))
+    session.add(period)
+    session.flush()
+    return _json(period.model_dump(), status=201)
+
+
+@router.post("/periods/{period_id}/inputs", status_code=201, tags=["periods"])
+def gather_inputs(period_id: int, request: Request, session: SessionDep, who: Officer):
+    """Reads the registry as the caller and stores the snapshot with its digest."""
+    period = inputs.get_period(session, period_id)
+    document = inputs.read_registry(registry(request), period.district_code, period.year)
+    snapshot = inputs.store_snapshot(session, period, document, actor=actor(who))
+    return _json(_snapshot_view(snapshot), status=201)
+
+
+@router.get("/periods/{period_id}/inputs", tags=["periods"])
+def read_inputs(period_id: int, session: SessionDep, _: Officer, scheme_id: int | None = None):
+    """The latest snapshot; with `scheme_id`, the completeness report of that scheme's indicators."""
+    period = inputs.get_period(session, period_id)
+    snapshot = inputs.latest_snapshot(session, period)
+    view = _snapshot_view(snapshot)
+    if scheme_id is not None:
+        spec = schemes.spec_of_scheme(session, schemes.get(session, scheme_id))
+        document, _digest = runs.prepared(session, period_id, snapshot, schemes.get(session, scheme_id))
+        view["indicators"] = inputs.completeness(spec, inputs.inputs_for(document, document.pop("_manual"), spec))
+        view["ready"] = not any(i["blocks"] for i in view["indicators"])
+    return _json(view)
+
+
+def _snapshot_view(snapshot) -> dict:
+    return {"id": snapshot.id, "period_id": snapshot.period_id, "digest": snapshot.digest, "units": snapshot.units,
+            "columns": snapshot.completeness["columns"], "gathered_by": snapshot.gathered_by,
+            "gathered_at": snapshot.gathered_at}
+
+
+@router.get("/periods/{period_id}/manual-entries", tags=["periods"])
+def list_manual(period_id: int, session: SessionDep, _: Officer):
+    period = inputs.get_period(session, period_id)
+    return _json({"items": [e.model_dump() for e in inputs.manual_entries(session, period)], "next_cursor": None})
+
+
+@router.post("/periods/{period_id}/manual-entries", status_code=201, tags=["periods"])
+def enter_manual(period_id: int, body: ManualEntryIn, session: SessionDep, who: Officer):
+    period = inputs.get_period(session, period_id)
+    entry = inputs.enter_manual(session, period, **body.model_dump(), actor=actor(who))
+    return _json(entry.model_dump(), status=201)
+
+
+@router.post("/runs", status_code=202, tags=["runs"])
+def create_run(body: RunIn, request: Request, session: SessionDep, who: Officer):
+    """Records the run and answers with its id at once; the computing happens in the background."""
+    run = runs.create(session, schemes.get(session, body.scheme_id), inputs.get_period(session, body.period_id),
+                      actor=actor(who))
+    session.commit()
+    runs.start(request.app.state.engine, run.id)
+    return _json(_run_view(run), status=202)
+
+
+def _run_view(run) -> dict:
+    return run.model_dump()
+
+
+@router.get("/runs/compare", tags=["runs"])
+def compare_runs(session: SessionDep, _: Officer, a: int, b: int, limit: Limit = 50):
+    return _json(results.compare(session, runs.get(session, a), runs.get(session, b), limit=limit))
+
+
+@router.get("/runs/{run_id}", tags=["runs"])
+def read_run(run_id: int, session: SessionDep, who: Reader):
+    run = runs.get(session, run_id)
+    require_visible(who, run)
+    return _json(_run_view(run))
+
+
+@router.post("/runs/{run_id}/publish", tags=["runs"])
+def publish_run(run_id: int, session: SessionDep, who: Officer):
+    return _json(_run_view(runs.publish(session, runs.get(session, run_id), actor=actor(who))))
+
+
+@router.get("/runs/{run_id}/results", tags=["runs"])
+def list_results(run_id: int, session: SessionDep, who: Reader, town: str | None = None,
+                 class_name: str | None = None, grade: str | None = None, limit: Limit = 100,
+                 cursor: str | None = None):
+    run = runs.get(session, run_id)
+    require_visible(who, run)
+    position = decode_cursor(cursor)
+    after = (int(position["rank"]), str(position["unit_code"])) if position else None
+    items = results.ranking(session, run, towns=towns_seen(who), town=town, class_name=class_name, grade=grade,
+                            after=after, limit=limit)
+    next_cursor = encode_cursor({"rank": items[-1]["rank"], "unit_code": items[-1]["unit_code"]}) \
+        if len(items) == limit else None
+    return _json({"items": items, "next_cursor": next_cursor})
+
+
+@router.get("/runs/{run_id}/results/{unit_code}", tags=["runs"])
+def read_result(run_id: int, unit_code: str, session: SessionDep, who: Reader):
+    run = runs.get(session, run_id)
+    require_visible(who, run)
+    result = results.one(session, run, unit_code)
+    seen = towns_seen(who)
+    if seen is not None and result.town_code not in seen:
+        raise NotFound(f"计分 {run.id} 中没有 {unit_code} / run {run.id} has no {unit_code}", code="result_not_found")
+    spec = schemes.spec_of_scheme(session, schemes.get(session, run.scheme_id))
+    return _json(results.breakdown(spec, result))
+
+
+@router.get("/targets", tags=["targets"])
+def list_targets(request: Request, _: Reader, district_code: str | None = None,
+                 since: Annotated[int, Query(ge=2000, le=2100)] = 2021,
+                 until: Annotated[int, Query(ge=2000, le=2100)] = 2025):
+    if until < since:
+        raise Invalid("until", "不能早于 since / must not be before since")
+    client = registry(request)
+    chosen = [t for t in targets.TARGETS if district_code in (None, t["district_code"])]
+    return _json({"items": [targets.progress(client, t, range(since, until + 1)) for t in chosen]})

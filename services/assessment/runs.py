@@ -1,0 +1,155 @@
+"""Runs (计分): recorded before they start, computed in a background thread, stored compactly.
+
+A run's digest covers the inputs snapshot, the manual entries and the scheme's content, so the
+same inputs and scheme give the same digest, and the scores follow from them alone.
+"""
+
+import hashlib
+import threading
+from datetime import UTC, datetime
+
+import numpy as np
+import orjson
+import structlog
+from sqlalchemy import Engine, insert, update
+from sqlmodel import Session, select
+
+from services.assessment import inputs as period_inputs
+from services.assessment import schemes
+from services.assessment.models import InputSnapshot, Period, Run, RunResult, Scheme
+from services.assessment.scheme import SchemeSpec
+from services.assessment.scoring import Scores, score
+from services.common import audit
+from services.common.database import is_sqlite
+from services.common.errors import Conflict, NotFound
+
+log = structlog.get_logger()
+RESULT_COLUMNS = ("run_id", "unit_code", "unit_name", "town_code", "class_name", "total", "grade", "rank",
+                  "class_rank", "vetoes", "dimensions", "breakdown")
+INTERRUPTED = "服务重启，计分中断 / the service restarted while this run was computing"
+
+
+def get(session: Session, run_id: int) -> Run:
+    run = session.get(Run, run_id)
+    if run is None:
+        raise NotFound(f"没有计分 {run_id} / no run {run_id}", code="run_not_found")
+    return run
+
+
+def create(session: Session, scheme: Scheme, period: Period, *, actor: str, demo: bool = False) -> Run:
+    """Records a queued run of a published scheme over the period's latest snapshot."""
+    if scheme.status != "published":
+        raise Conflict("只有已发布的方案可以计分；草稿请用 what-if / only a published scheme is run; "
+                       "try a draft with what-if", code="scheme_not_published")
+    snapshot = period_inputs.latest_snapshot(session, period)
+    run = Run(scheme_id=scheme.id, scheme_version=scheme.version, period_id=period.id, snapshot_id=snapshot.id,
+              created_by=actor, demo=demo, units=snapshot.units)
+    session.add(run)
+    session.flush()
+    audit.record(session, actor=actor, action="create", entity="run", entity_id=str(run.id),
+                 after={"scheme_id": scheme.id, "period_id": period.id, "snapshot": snapshot.digest})
+    return run
+
+
+def start(engine: Engine, run_id: int) -> threading.Thread:
+    thread = threading.Thread(target=execute, args=(engine, run_id), name=f"run-{run_id}", daemon=True)
+    thread.start()
+    return thread
+
+
+def _set(engine: Engine, run_id: int, **values) -> None:
+    with Session(engine) as session, session.begin():
+        session.execute(update(Run).where(Run.id == run_id).values(**values))
+
+
+def execute(engine: Engine, run_id: int) -> None:
+    """Computes and stores a run; any failure is recorded on the run with its reason."""
+    try:
+        _set(engine, run_id, status="running", progress=5, started_at=datetime.now(UTC))
+        with Session(engine) as session:
+            run = get(session, run_id)
+            scheme = schemes.get(session, run.scheme_id)
+            spec = schemes.spec_of_scheme(session, scheme)
+            document, digest = prepared(session, run.period_id, session.get(InputSnapshot, run.snapshot_id), scheme)
+        _set(engine, run_id, progress=20)
+        scores = score(spec, period_inputs.inputs_for(document, document.pop("_manual"), spec))
+        _set(engine, run_id, progress=50)
+        with Session(engine) as session, session.begin():
+            store_results(session, run_id, spec, document, scores)
+            session.execute(update(Run).where(Run.id == run_id).values(
+                status="done", progress=100, digest=digest, finished_at=datetime.now(UTC)))
+    except Exception as exc:  # the run must end failed with its reason, never stay running
+        log.exception("run_failed", run_id=run_id)
+        _set(engine, run_id, status="failed", reason=str(exc)[:2000], finished_at=datetime.now(UTC))
+
+
+def prepared(session: Session, period_id: int, snapshot: InputSnapshot, scheme: Scheme) -> tuple[dict, str]:
+    """The snapshot's document with the manual entries, and the digest of everything a run reads."""
+    document = orjson.loads(snapshot.payload)
+    period = period_inputs.get_period(session, period_id)
+    manual = [(e.unit_code, e.indicator_code, e.value) for e in period_inputs.manual_entries(session, period)]
+    content = schemes.document(session, scheme)
+    for volatile in ("id", "status", "published_at", "row_version"):
+        content.pop(volatile)
+    digest = hashlib.sha256(orjson.dumps([snapshot.digest, manual, content], option=orjson.OPT_SORT_KEYS,
+                                         default=str)).hexdigest()
+    document["_manual"] = manual
+    return document, digest
+
+
+def result_rows(run_id: int, spec: SchemeSpec, document: dict, scores: Scores) -> list[tuple]:
+    """One tuple per village (in RESULT_COLUMNS order), the JSON texts made a whole matrix at a time."""
+    scale = 10.0 ** spec.decimals
+    shown = scores.points / scale
+    breakdown = _rows_of(np.concatenate([scores.raw, shown], axis=1))
+    dimensions = _rows_of(scores.dimensions / scale)
+    codes = np.array(scores.codes, dtype=object)
+    vetoed_rows = set(np.flatnonzero(scores.vetoed.any(axis=1)).tolist())
+    grades = [spec.bands[g][0] for g in range(len(spec.bands))]
+    classes = [spec.classes[c] for c in range(len(spec.classes))]
+    totals, grade, rank, class_rank, class_index = (
+        (scores.total / scale).tolist(), scores.grade.tolist(), scores.rank.tolist(), scores.class_rank.tolist(),
+        scores.class_index.tolist())
+    names, towns = document["names"], document["towns"]
+    return [(run_id, code, names[i], towns[i], classes[class_index[i]], totals[i], grades[grade[i]], rank[i],
+             class_rank[i], orjson.dumps(codes[scores.vetoed[i]].tolist()).decode() if i in vetoed_rows else "[]",
+             dimensions[i], breakdown[i]) for i, code in enumerate(document["unit_codes"])]
+
+
+def _rows_of(matrix: np.ndarray) -> list[str]:
+    """Each row of a float matrix as a JSON list (NaN as null), from one serialization of the whole."""
+    if matrix.shape[0] == 0:
+        return []
+    text = orjson.dumps(np.ascontiguousarray(matrix, dtype=np.float64), option=orjson.OPT_SERIALIZE_NUMPY).decode()
+    return ["[" + row + "]" for row in text[2:-2].split("],[")]
+
+
+def store_results(session: Session, run_id: int, spec: SchemeSpec, document: dict, scores: Scores) -> None:
+    rows = result_rows(run_id, spec, document, scores)
+    connection = session.connection()
+    if is_sqlite(connection.engine):
+        session.execute(insert(RunResult.__table__), [dict(zip(RESULT_COLUMNS, row)) for row in rows])
+        return
+    raw = connection.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(f"COPY runresult ({', '.join(RESULT_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def recover(engine: Engine) -> int:
+    """At startup: a run left queued or running by a process that died is marked failed with the reason."""
+    with Session(engine) as session, session.begin():
+        stale = session.exec(select(Run).where(Run.status.in_(("queued", "running")))).all()
+        for run in stale:
+            run.status, run.reason, run.finished_at = "failed", INTERRUPTED, datetime.now(UTC)
+            audit.record(session, actor="system:startup", action="fail", entity="run", entity_id=str(run.id),
+                         after={"reason": INTERRUPTED})
+        return len(stale)
+
+
+def publish(session: Session, run: Run, *, actor: str) -> Run:
+    if run.status != "done":
+        raise Conflict("只有完成的计分可以发布 / only a finished run is published", code="run_not_done")
+    run.published_at, run.published_by = datetime.now(UTC), actor
+    audit.record(session, actor=actor, action="publish", entity="run", entity_id=str(run.id))
+    return run

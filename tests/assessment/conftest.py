@@ -1,0 +1,86 @@
+"""Fixtures of the assessment tests: the registry's demo data served in-process, a migrated assessment
+service reading it over HTTP with the caller's token, and headers per role."""
+
+import copy
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from services.assessment import demo
+from services.assessment.app import create_app
+from services.assessment.settings import AssessmentSettings
+from services.common.database import make_engine
+from services.common.migrate import upgrade
+from services.registry import demo as registry_demo
+from services.registry.app import create_app as create_registry
+from services.registry.settings import RegistrySettings
+
+
+@pytest.fixture(scope="session")
+def registry(databases, key_dir, tmp_path_factory):
+    url = databases.new("registry_for_assessment")
+    upgrade("registry", url)
+    engine = make_engine(url)
+    with Session(engine) as session, session.begin():
+        registry_demo.load_demo(session)
+    engine.dispose()
+    settings = RegistrySettings(database_url=url, var_dir=tmp_path_factory.mktemp("registry"), log_level="WARNING",
+                                token_public_key=(key_dir / "gateway-public.pem").read_text())
+    with TestClient(create_registry(settings)) as client:
+        yield client
+
+
+@pytest.fixture
+def assessment(service_client, registry):
+    client = service_client("assessment", create_app, AssessmentSettings)
+    client.app.state.registry_client = registry
+    return client
+
+
+@pytest.fixture
+def as_role(token_for):
+    def make(role: str, subject: str = "", towns: tuple[str, ...] = ()) -> dict[str, str]:
+        return token_for(role, audience="assessment", subject=subject, towns=towns)
+
+    return make
+
+
+@pytest.fixture
+def officer(as_role):
+    return as_role("assessment_officer", subject="officer")
+
+
+def scheme_body(**changes) -> dict:
+    body = copy.deepcopy(demo.SCHEME)
+    body.update(changes)
+    return body
+
+
+def make_scheme(client, headers, publish: bool = True, **changes) -> dict:
+    response = client.post("/v1/schemes", json=scheme_body(**changes), headers=headers)
+    assert response.status_code == 201, response.text
+    if publish:
+        response = client.post(f"/v1/schemes/{response.json()['id']}/publish", headers=headers)
+        assert response.status_code == 200, response.text
+    return response.json()
+
+
+def make_period(client, headers, year: int = 2025) -> dict:
+    response = client.post("/v1/periods", json={"district_code": demo.DISTRICT, "year": year}, headers=headers)
+    assert response.status_code == 201, response.text
+    gathered = client.post(f"/v1/periods/{response.json()['id']}/inputs", headers=headers)
+    assert gathered.status_code == 201, gathered.text
+    return response.json()
+
+
+def finished_run(client, headers, scheme_id: int, period_id: int) -> dict:
+    response = client.post("/v1/runs", json={"scheme_id": scheme_id, "period_id": period_id}, headers=headers)
+    assert response.status_code == 202, response.text
+    for _ in range(300):
+        run = client.get(f"/v1/runs/{response.json()['id']}", headers=headers).json()
+        if run["status"] in ("done", "failed"):
+            return run
+        time.sleep(0.05)
+    raise AssertionError("the run did not finish")

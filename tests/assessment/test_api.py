@@ -1,0 +1,166 @@
+"""The assessment API end to end on a migrated database, reading the real registry in-process."""
+
+import pytest
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from services.assessment.models import Run, RunResult
+from services.assessment import runs
+from tests.assessment.conftest import finished_run, make_period, make_scheme, scheme_body
+
+pytestmark = pytest.mark.db
+
+
+class TestSchemes:
+    def test_anonymous_is_refused(self, assessment):
+        assert assessment.post("/v1/schemes", json=scheme_body()).status_code == 401
+
+    def test_town_officer_may_not_write(self, assessment, as_role):
+        response = assessment.post("/v1/schemes", json=scheme_body(), headers=as_role("town_officer"))
+        assert response.status_code == 403
+
+    def test_bad_input_names_the_field(self, assessment, officer):
+        response = assessment.post("/v1/schemes", json=scheme_body(district_code="1101"), headers=officer)
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "district_code"
+
+    def test_weights_not_adding_up_are_named(self, assessment, officer):
+        body = scheme_body()
+        body["indicators"][0]["weights"]["特色保护类"] = 35
+        response = assessment.post("/v1/schemes", json=body, headers=officer)
+        assert response.status_code == 422
+        assert response.json()["code"] == "weights_not_100"
+        assert response.json()["errors"][0]["field"] == "weights.特色保护类"
+
+    def test_unknown_reference_is_named(self, assessment, officer):
+        body = scheme_body()
+        body["indicators"][2]["key"] = "operating_income / residentz"
+        response = assessment.post("/v1/schemes", json=body, headers=officer)
+        assert response.json()["code"] == "unknown_reference"
+        assert response.json()["errors"][0]["field"] == "indicators[2].key"
+
+    def test_a_published_scheme_refuses_change_and_a_new_version_follows(self, assessment, officer):
+        scheme = make_scheme(assessment, officer)
+        response = assessment.put(f"/v1/schemes/{scheme['id']}", json=scheme_body(),
+                                  headers={**officer, "If-Match": f'"{scheme["row_version"]}"'})
+        assert response.status_code == 409 and response.json()["code"] == "scheme_frozen"
+        second = make_scheme(assessment, officer, publish=False)
+        assert second["version"] == 2 and second["status"] == "draft"
+
+    def test_a_draft_is_edited_with_if_match(self, assessment, officer):
+        draft = make_scheme(assessment, officer, publish=False)
+        body = scheme_body(name_zh="改名")
+        assert assessment.put(f"/v1/schemes/{draft['id']}", json=body, headers=officer).status_code == 428
+        response = assessment.put(f"/v1/schemes/{draft['id']}", json=body,
+                                  headers={**officer, "If-Match": f'"{draft["row_version"]}"'})
+        assert response.status_code == 200 and response.json()["name_zh"] == "改名"
+
+
+class TestRuns:
+    def test_a_run_scores_every_village_deterministically(self, assessment, officer):
+        scheme = make_scheme(assessment, officer)
+        period = make_period(assessment, officer)
+        first = finished_run(assessment, officer, scheme["id"], period["id"])
+        second = finished_run(assessment, officer, scheme["id"], period["id"])
+        assert first["status"] == "done", first["reason"]
+        assert first["digest"] == second["digest"]
+        ranking = lambda run: assessment.get(f"/v1/runs/{run['id']}/results?limit=1000", headers=officer).json()
+        a, b = ranking(first), ranking(second)
+        assert len(a["items"]) == first["units"] > 100
+        assert [(i["unit_code"], i["total"], i["rank"]) for i in a["items"]] == [
+            (i["unit_code"], i["total"], i["rank"]) for i in b["items"]]
+        assert [i["rank"] for i in a["items"]] == sorted(i["rank"] for i in a["items"])
+
+    def test_results_page_and_filter(self, assessment, officer):
+        scheme = make_scheme(assessment, officer)
+        run = finished_run(assessment, officer, scheme["id"], make_period(assessment, officer)["id"])
+        page = assessment.get(f"/v1/runs/{run['id']}/results?limit=10", headers=officer).json()
+        rest = assessment.get(f"/v1/runs/{run['id']}/results?limit=1000&cursor={page['next_cursor']}",
+                              headers=officer).json()
+        assert len(page["items"]) == 10 and len(page["items"]) + len(rest["items"]) == run["units"]
+        town = page["items"][0]["town_code"]
+        only = assessment.get(f"/v1/runs/{run['id']}/results?town={town}&limit=1000", headers=officer).json()
+        assert only["items"] and {i["town_code"] for i in only["items"]} == {town}
+
+    def test_breakdown_explains_each_indicator(self, assessment, officer):
+        scheme = make_scheme(assessment, officer)
+        run = finished_run(assessment, officer, scheme["id"], make_period(assessment, officer)["id"])
+        top = assessment.get(f"/v1/runs/{run['id']}/results?limit=1", headers=officer).json()["items"][0]
+        detail = assessment.get(f"/v1/runs/{run['id']}/results/{top['unit_code']}", headers=officer).json()
+        assert len(detail["indicators"]) == len(scheme["indicators"])
+        assert all(i["sentence"] for i in detail["indicators"])
+        assert round(sum(i["points"] for i in detail["indicators"]), 2) == pytest.approx(detail["total"])
+
+    def test_town_officer_sees_only_published_results_of_their_towns(self, assessment, officer, as_role):
+        scheme = make_scheme(assessment, officer)
+        run = finished_run(assessment, officer, scheme["id"], make_period(assessment, officer)["id"])
+        everyone = assessment.get(f"/v1/runs/{run['id']}/results?limit=1000", headers=officer).json()["items"]
+        town = everyone[0]["town_code"]
+        clerk = as_role("town_officer", subject="clerk", towns=(town,))
+        assert assessment.get(f"/v1/runs/{run['id']}/results", headers=clerk).status_code == 404
+        assert assessment.post(f"/v1/runs/{run['id']}/publish", headers=officer).status_code == 200
+        seen = assessment.get(f"/v1/runs/{run['id']}/results?limit=1000", headers=clerk).json()["items"]
+        assert seen and {i["town_code"] for i in seen} == {town}
+        other = next(i for i in everyone if i["town_code"] != town)
+        assert assessment.get(f"/v1/runs/{run['id']}/results/{other['unit_code']}", headers=clerk).status_code == 404
+
+    def test_what_if_writes_nothing(self, assessment, officer):
+        scheme = make_scheme(assessment, officer)
+        period = make_period(assessment, officer)
+        finished_run(assessment, officer, scheme["id"], period["id"])
+        body = scheme_body()
+        for indicator in body["indicators"]:
+            if indicator["code"] == "operating_income":
+                indicator["params"]["target"] = 300000
+        draft = assessment.post("/v1/schemes", json=body, headers=officer).json()
+        engine = assessment.app.state.engine
+        with Session(engine) as session:
+            before = (session.scalar(select(func.count()).select_from(Run)),
+                      session.scalar(select(func.count()).select_from(RunResult)))
+        answer = assessment.get(f"/v1/schemes/{draft['id']}/what-if?period={period['id']}&limit=500", headers=officer)
+        assert answer.status_code == 200 and answer.json()["baseline_run_id"]
+        assert any(i["rank_change"] for i in answer.json()["items"])
+        with Session(engine) as session:
+            assert before == (session.scalar(select(func.count()).select_from(Run)),
+                              session.scalar(select(func.count()).select_from(RunResult)))
+
+    def test_compare_names_who_moved(self, assessment, officer):
+        scheme = make_scheme(assessment, officer)
+        period = make_period(assessment, officer)
+        first = finished_run(assessment, officer, scheme["id"], period["id"])
+        village = assessment.get(f"/v1/runs/{first['id']}/results?limit=1000", headers=officer).json()["items"][-1]
+        response = assessment.post(f"/v1/periods/{period['id']}/manual-entries", headers=officer, json={
+            "unit_code": village["unit_code"], "indicator_code": "x", "value": 1, "evidence": "照片"})
+        assert response.status_code == 201
+        second = finished_run(assessment, officer, scheme["id"], period["id"])
+        assert second["digest"] != first["digest"]
+        compared = assessment.get(f"/v1/runs/compare?a={first['id']}&b={second['id']}", headers=officer).json()
+        assert compared["moved"] == 0
+
+    def test_an_interrupted_run_is_marked_failed_at_startup(self, assessment, officer):
+        scheme = make_scheme(assessment, officer)
+        period = make_period(assessment, officer)
+        engine = assessment.app.state.engine
+        with Session(engine) as session, session.begin():
+            from services.assessment import schemes as scheme_service, inputs
+            run = runs.create(session, scheme_service.get(session, scheme["id"]),
+                              inputs.get_period(session, period["id"]), actor="test")
+            run_id = run.id
+        assert runs.recover(engine) == 1
+        shown = assessment.get(f"/v1/runs/{run_id}", headers=officer).json()
+        assert shown["status"] == "failed" and "restart" in shown["reason"]
+
+
+class TestTargets:
+    def test_targets_equal_a_direct_count_from_the_registry(self, assessment, officer, registry, token_for):
+        items = assessment.get("/v1/targets?district_code=110109000000", headers=officer).json()["items"]
+        shihua = next(t for t in items if t["code"] == "shihua_village")
+        registry.headers.update(token_for("admin", audience="registry"))
+        direct = registry.get("/v1/designations?kind=shihua_village&status=awarded&limit=500").json()["items"]
+        assert shihua["current"] == len([d for d in direct if d["unit_code"].startswith("110109") and d["year"] <= 2025])
+        assert shihua["target"] == 100 and shihua["pace_needed"] == (100 - shihua["current"]) / 2
+        income = next(t for t in items if t["code"] == "operating_income_500k")
+        stats = registry.get("/v1/statistics?year=2025&metrics=collective_operating_income").json()["items"]
+        villages = [s for s in stats if s["unit_code"].startswith("110109") and s["unit_code"] != s["town_code"]]
+        share = sum(float(s["values"]["collective_operating_income"]) >= 500000 for s in villages) * 100 / len(villages)
+        assert income["current"] == round(share, 2)
