@@ -56,8 +56,11 @@ def load_demo():
     with Session(_engine("registry")) as session, session.begin():
         units = registry_demo.load_demo(session)
     typer.echo(f"registry: demo units created {units or 'none (already loaded)'}")
+    from services.assets import demo_engagements  # the fieldwork demo builds on the plan's engagements
+
     with Session(_engine("assets")) as session, session.begin():
         made = assets_demo.load_demo(session, _registry_district())
+        made |= demo_engagements.load_fieldwork(session)
     typer.echo(f"assets: demo created {made}")
 
 

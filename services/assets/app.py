@@ -2,7 +2,8 @@
 
 from fastapi import FastAPI
 
-from services.assets import routes_auditors, routes_engagements, routes_plans
+from services.assets import (routes_auditors, routes_checklists, routes_engagements, routes_fieldwork,
+                             routes_findings, routes_plans)
 from services.assets.settings import AssetsSettings, get_settings
 from services.common.application import build_service_app
 
@@ -11,4 +12,5 @@ def create_app(settings: AssetsSettings | None = None) -> FastAPI:
     return build_service_app(
         settings or get_settings(), title="Zhenxing assets",
         description="Annual audit plan, engagements, checklists, findings and rectification (三资监管).",
-        routers=[routes_auditors.router, routes_plans.router, routes_engagements.router])
+        routers=[routes_auditors.router, routes_plans.router, routes_engagements.router, routes_fieldwork.router,
+                 routes_findings.router, routes_checklists.router])

@@ -4,8 +4,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from services.assets import demo
-from services.assets.models import Auditor, Engagement, Plan, Tie
+from services.assets import demo, demo_engagements
+from services.assets.findings import effective_status
+from services.assets.models import Auditor, Engagement, Finding, Plan, Rectification, Tie
 from services.common import audit
 from services.common.database import make_engine
 from services.common.migrate import upgrade
@@ -59,3 +60,19 @@ def test_loading_again_changes_nothing(loaded, district):
     assert [count(engine, m) for m in (Auditor, Tie, Plan, Engagement)] == before
     with Session(engine) as session:
         assert audit.verify_chain(session).ok
+
+
+def test_fieldwork_in_every_state_with_findings_at_each_rectification_status(loaded):
+    engine, _ = loaded
+    with Session(engine) as session, session.begin():
+        made = demo_engagements.load_fieldwork(session)
+        again = demo_engagements.load_fieldwork(session)
+    assert made["engagements"] == 10 and made["findings"] == 10
+    assert again == {"engagements": 0, "findings": 0}
+    with Session(engine) as session:
+        states = set(session.scalars(select(Engagement.status)))
+        rectifications = {effective_status(r) for r in session.scalars(select(Rectification))}
+        assert count(engine, Finding) == 10
+        assert audit.verify_chain(session).ok
+    assert states == {"planned", "in_progress", "submitted", "returned", "accepted", "closed"}
+    assert rectifications == {"open", "submitted", "verified", "overdue", "accepted"}
