@@ -2,6 +2,8 @@
 
 import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import typer
 
@@ -13,9 +15,11 @@ from sqlmodel import Session
 
 from gateway import accounts, demo
 from gateway.settings import get_settings as gateway_settings
+from services.assessment import demo as assessment_demo
+from services.assessment import inputs as assessment_inputs
 from services.assessment.settings import get_settings as assessment_settings
 from services.assets import demo as assets_demo
-from services.assets.registry import District, read_district
+from services.assets.registry import read_district
 from services.assets.settings import get_settings as assets_settings
 from services.common import audit
 from services.common.database import make_engine
@@ -58,21 +62,30 @@ def load_demo():
     typer.echo(f"registry: demo units created {units or 'none (already loaded)'}")
     from services.assets import demo_engagements  # the fieldwork demo builds on the plan's engagements
 
+    with _registry_reader("assets") as registry:
+        district = read_district(registry, assets_settings().district_code, assets_demo.CURRENT_YEAR)
     with Session(_engine("assets")) as session, session.begin():
-        made = assets_demo.load_demo(session, _registry_district())
+        made = assets_demo.load_demo(session, district)
         made |= demo_engagements.load_fieldwork(session)
     typer.echo(f"assets: demo created {made}")
+    with _registry_reader("assessment") as registry:
+        document = assessment_inputs.read_registry(registry, assessment_demo.DISTRICT, assessment_demo.YEAR)
+    with Session(_engine("assessment")) as session, session.begin():
+        made = assessment_demo.load_demo(session, document)
+    typer.echo(f"assessment: demo created {made or 'nothing (already loaded)'}")
 
 
-def _registry_district() -> District:
-    """The demo district as the registry's API gives it, served in-process: no registry server needed."""
+@contextmanager
+def _registry_reader(audience: str) -> Iterator[TestClient]:
+    """The registry's API served in-process, as a service reading it would: no registry server needed."""
     gateway = gateway_settings()
     private_pem = gateway.token_private_key or ensure_keypair(gateway.var_dir / "keys")[0].read_text()
     token = TokenSigner(private_pem, gateway.token_issuer).sign(
-        Principal(subject="demo-loader", role="admin", kind="system"), "assets")
-    with TestClient(registry_app(registry_settings())) as client:
+        Principal(subject="demo-loader", role="admin", kind="system"), audience)
+    quiet = registry_settings().model_copy(update={"log_level": "WARNING"})
+    with TestClient(registry_app(quiet)) as client:
         client.headers["Authorization"] = f"Bearer {token}"
-        return read_district(client, assets_settings().district_code, assets_demo.CURRENT_YEAR)
+        yield client
 
 
 @app.command("create-user")
