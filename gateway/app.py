@@ -7,7 +7,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
-from gateway import engagement_pages, pages, plan_pages, proxy, registry_pages
+from gateway import assessment_pages, engagement_pages, pages, plan_pages, proxy, registry_pages
 from gateway.signin import SignInRequired, redirect_to_sign_in
 from gateway.principals import ApiKeyCache
 from gateway.security import SecurityHeadersMiddleware
@@ -65,5 +65,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(registry_pages.router)
     app.include_router(plan_pages.router)
     app.include_router(engagement_pages.router)
+    app.include_router(assessment_pages.router)
     app.router.routes.extend(proxy.routes)
     return app
