@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pytest
 
+from bench.assessment_scoring import half_up, loop_scores
 from services.assessment.formulas import FormulaError, compile_formula, evaluate_one
 from services.assessment.scheme import IndicatorSpec, SchemeSpec, check
 from services.assessment.scoring import Inputs, MissingInputs, competition_rank, round_half_up, score
@@ -80,6 +81,15 @@ class TestPercentile:
         s = spec(ind(method="percentile", direction="lower"))
         assert points(run(s, [1, 2, 3])) == [100, 50, 0]
 
+    def test_a_class_of_one_gets_the_full_weight(self):
+        s = spec(ind(method="percentile"))
+        assert points(run(s, [4, 9, 1], classes=["A", "B", "A"])) == [100, 100, 0]
+
+    def test_villages_left_out_are_not_in_the_class_ranking(self):
+        s = spec(ind(method="percentile", weight=50, missing="reweight"), ind("w", method="yes_no", weight=50))
+        result = run(s, {"metric:x": np.array([1.0, NAN, 3, 5]), "metric:w": np.zeros(4)})
+        assert points(result) == [0, 0, 25, 50]
+
 
 class TestOthers:
     def test_yes_no(self):
@@ -150,6 +160,22 @@ class TestRoundingAndRanks:
         assert list(result.rank) == [4, 2, 2, 1]
         assert list(result.class_rank) == [2, 2, 1, 1]
 
+    def test_a_vetoed_village_ranks_last_in_its_class_too(self):
+        s = spec(ind("w", params={"floor": 0, "target": 10}), ind(method="veto", weight=0))
+        result = run(s, {"metric:w": np.array([9.0, 5, 7, 1]), "metric:x": np.array([1.0, 0, 0, 0])},
+                     classes=["A", "A", "B", "A"])
+        assert list(result.rank) == [4, 2, 1, 3]
+        assert list(result.class_rank) == [3, 1, 1, 2]
+
+    def test_dimensions_add_up_to_the_total(self):
+        s = SchemeSpec(classes=("A",), default_class="A", bands=BANDS,
+                       dimensions=(("d", "维度", "dimension"), ("e", "维度二", "second")),
+                       indicators=(ind("a", weight=60, weights={"A": 60}, params={"floor": 0, "target": 10}),
+                                   IndicatorSpec("b", "e", "yes_no", "metric", "b", weights={"A": 40}),
+                                   IndicatorSpec("c", "e", "deduction", "metric", "c", params={"per": 1, "cap": 5})))
+        result = run(s, {"metric:a": np.array([5.0]), "metric:b": np.array([1.0]), "metric:c": np.array([2.0])})
+        assert result.dimensions.tolist() == [[3000, 3800]] and list(result.total) == [6800]
+
     def test_grades_follow_the_bands(self):
         s = spec(ind(params={"floor": 0, "target": 100}))
         assert list(run(s, [95, 90, 89.99, 60, 10]).grade) == [0, 0, 1, 2, 3]
@@ -217,3 +243,29 @@ class TestChecks:
         assert ("missing_parameter", "indicators[1].params.floor") in found
         assert ("unknown_dimension", "indicators[2].dimension") in found
         assert ("unknown_class", "indicators[3].weights.C") in found
+
+
+class TestPerVillageReference:
+    """The bench's per-village loop, which the vectorized scoring must equal, rounds as an office does."""
+
+    def loop(self, scheme, column, values, classes=None):
+        return [points for points, *_ in loop_scores(scheme, {column: values}, classes or ["A"] * len(values),
+                                                     range(len(values)), {})]
+
+    def test_a_half_computed_in_binary_rounds_up(self):
+        # 4 × (29.9 − 10) / 80 = 0.995 on paper (0.99499999999999999 as a float): 1.00, not 0.99
+        s = spec(ind(weight=4, params={"floor": 10, "target": 90}))
+        assert self.loop(s, "metric:x", [29.9]) == [[100]]
+        assert points(run(s, [29.9])) == [1.0]
+
+    def test_a_half_after_reweighting_rounds_up(self):
+        # 4 × 3.78 / 70 = 0.216, scaled by 100 / (100 − 4) for the missing one: 0.225, shown 0.23
+        s = spec(ind(weight=4, params={"floor": 10, "target": 80}), ind("m", weight=4, missing="reweight",
+                                                                          params={"floor": 0, "target": 1}))
+        looped = loop_scores(s, {"metric:x": [13.78], "metric:m": [NAN]}, ["A"], range(1), {})
+        assert looped[0][0] == [23, 0]
+        assert points(run(s, {"metric:x": np.array([13.78]), "metric:m": np.array([NAN])})) == [0.23]
+
+    def test_half_up_reads_the_written_number(self):
+        computed = 4 * (29.9 - 10) / 80  # 0.995 written, a hair below it as a float
+        assert [half_up(v, 2) for v in (computed, 2.675, 1.005, -0.125, 0.994999)] == [100, 268, 101, -13, 99]
