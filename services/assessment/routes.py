@@ -152,6 +152,18 @@ def _run_view(run) -> dict:
     return run.model_dump()
 
 
+@router.get("/runs", tags=["runs"])
+def list_runs(session: SessionDep, who: Reader, scheme_id: int | None = None, period_id: int | None = None,
+              published: bool | None = None, limit: Limit = 50, cursor: str | None = None):
+    """Runs newest first; town officers and viewers see published ones only."""
+    position = decode_cursor(cursor)
+    hidden = who.role in ("town_officer", "viewer")
+    found = runs.list_runs(session, scheme_id=scheme_id, period_id=period_id, published_only=bool(published) or hidden,
+                           before_id=int(position["id"]) if position else None, limit=limit)
+    next_cursor = encode_cursor({"id": found[-1].id}) if len(found) == limit else None
+    return _json({"items": [_run_view(run) for run in found], "next_cursor": next_cursor})
+
+
 @router.get("/runs/compare", tags=["runs"])
 def compare_runs(session: SessionDep, _: Officer, a: int, b: int, limit: Limit = 50):
     return _json(results.compare(session, runs.get(session, a), runs.get(session, b), limit=limit))

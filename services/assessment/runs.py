@@ -36,6 +36,21 @@ def get(session: Session, run_id: int) -> Run:
     return run
 
 
+def list_runs(session: Session, *, scheme_id: int | None = None, period_id: int | None = None,
+              published_only: bool = False, before_id: int | None = None, limit: int = 50) -> list[Run]:
+    """Runs newest first, a keyset page at a time."""
+    query = select(Run).order_by(Run.id.desc()).limit(limit)
+    if scheme_id is not None:
+        query = query.where(Run.scheme_id == scheme_id)
+    if period_id is not None:
+        query = query.where(Run.period_id == period_id)
+    if published_only:
+        query = query.where(Run.published_at.is_not(None))
+    if before_id is not None:
+        query = query.where(Run.id < before_id)
+    return list(session.exec(query))
+
+
 def create(session: Session, scheme: Scheme, period: Period, *, actor: str, demo: bool = False) -> Run:
     """Records a queued run of a published scheme over the period's latest snapshot."""
     if scheme.status != "published":

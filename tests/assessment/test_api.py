@@ -71,6 +71,20 @@ class TestRuns:
             (i["unit_code"], i["total"], i["rank"]) for i in b["items"]]
         assert [i["rank"] for i in a["items"]] == sorted(i["rank"] for i in a["items"])
 
+    def test_runs_list_newest_first_and_hides_unpublished_from_town_officers(self, assessment, officer, as_role):
+        scheme = make_scheme(assessment, officer)
+        period = make_period(assessment, officer)
+        older = finished_run(assessment, officer, scheme["id"], period["id"])
+        newer = finished_run(assessment, officer, scheme["id"], period["id"])
+        listed = assessment.get(f"/v1/runs?scheme_id={scheme['id']}&limit=1", headers=officer).json()
+        rest = assessment.get(f"/v1/runs?scheme_id={scheme['id']}&cursor={listed['next_cursor']}",
+                              headers=officer).json()
+        assert [r["id"] for r in listed["items"] + rest["items"]] == [newer["id"], older["id"]]
+        clerk = as_role("town_officer", subject="clerk", towns=("110109104000",))
+        assert assessment.get("/v1/runs", headers=clerk).json()["items"] == []
+        assessment.post(f"/v1/runs/{older['id']}/publish", headers=officer)
+        assert [r["id"] for r in assessment.get("/v1/runs", headers=clerk).json()["items"]] == [older["id"]]
+
     def test_results_page_and_filter(self, assessment, officer):
         scheme = make_scheme(assessment, officer)
         run = finished_run(assessment, officer, scheme["id"], make_period(assessment, officer)["id"])
