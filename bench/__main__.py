@@ -3,14 +3,15 @@
 import sys
 import time
 
-from bench import assessment_scoring, assets_plan, gateway_overhead, registry_import, registry_list, session_stall
+from bench import (assessment_scoring, assets_plan, contract_flags, gateway_overhead, registry_import, registry_list,
+                   session_stall)
 from bench.report import Bar, machine_clock, other_work, title
 from bench.stack import running_stack
 
 # These share one running platform and return their bars.
 ON_PLATFORM = (gateway_overhead, session_stall)
 # These build their own data and processes and say whether all their bars were met.
-STANDALONE = (registry_list, registry_import, assets_plan, assessment_scoring)
+STANDALONE = (registry_list, registry_import, assets_plan, assessment_scoring, contract_flags)
 
 
 def main() -> int:

@@ -2,11 +2,17 @@
 
 `run()` generates the CSV files, imports them in a child process per size (20,000 and 100,000
 units) on a fresh migrated SQLite database, and on PostgreSQL when one is reachable, and prints
-rows a second and the peak RSS growth of each child. The bar: at least 5,000 rows a second for
-units and for statistics, and memory flat (the 100k peak growth well under 5x the 20k one).
+rows a second and the peak RSS growth of each child. A second child per size imports again
+under tracemalloc (which slows it, so it is not timed) for the importer's own memory: the
+Python heap's peak and, on SQLite, the library's own high-water mark (its page and statement
+caches). The bar: at least 5,000 rows a second for units and for statistics, and the importer's
+memory flat (the 100k peak well under 5x the 20k one). RSS is printed beside it; it also holds
+what the allocator keeps and what the imported modules load.
 """
 
 import csv
+import ctypes
+import ctypes.util
 import json
 import os
 import resource
@@ -15,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 import psycopg
@@ -50,8 +57,19 @@ def rss_mb() -> float:
     return int(line.split()[1]) / 1024
 
 
-def child(url: str, units: str, figures: str) -> None:
-    """In its own process: import both files and print seconds and peak RSS growth as JSON."""
+def sqlite_library():
+    """The SQLite library the sqlite3 module uses, for its memory counters (None if linked in statically)."""
+    name = ctypes.util.find_library("sqlite3")
+    if name is None:
+        return None
+    library = ctypes.CDLL(name)
+    library.sqlite3_memory_highwater.restype = ctypes.c_int64
+    return library
+
+
+def child(url: str, units: str, figures: str, traced: str = "") -> None:
+    """In its own process: import both files and print seconds and peak RSS growth as JSON; when
+    `traced`, the Python heap's peak and SQLite's memory high-water mark instead of seconds."""
     from sqlmodel import Session
 
     from services.common.database import make_engine
@@ -61,6 +79,11 @@ def child(url: str, units: str, figures: str) -> None:
     engine, admin = make_engine(url), Principal(subject="bench", role="admin")
     with engine.connect():
         pass
+    sqlite = sqlite_library() if traced and url.startswith("sqlite") else None
+    if traced:
+        tracemalloc.start()
+        if sqlite is not None:
+            sqlite.sqlite3_memory_highwater(1)
     baseline, result = rss_mb(), {}
     for kind, path in (("units", units), ("statistics", figures)):
         started = time.perf_counter()
@@ -70,6 +93,9 @@ def child(url: str, units: str, figures: str) -> None:
         assert report.status == "applied" and not report.error_count, report.errors[:3]
         result[kind] = {"rows": report.rows, "seconds": time.perf_counter() - started}
     result["peak_growth_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - baseline
+    if traced:
+        result["heap_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
+        result["sqlite_peak_mb"] = sqlite.sqlite3_memory_highwater(0) / 2**20 if sqlite is not None else 0.0
     print(json.dumps(result))
 
 
@@ -97,10 +123,20 @@ def measure(backend: str, folder: Path, villages: int) -> dict:
     units, figures = write_files(folder, villages)
     url = fresh_database(backend, folder, f"{backend}_{villages}")
     try:
-        done = subprocess.run([sys.executable, "-m", "bench.registry_import", url, str(units), str(figures)],
-                              capture_output=True, text=True, check=True)
+        timed = run_child(url, units, figures)
     finally:
         drop_database(url)
+    url = fresh_database(backend, folder, f"{backend}_{villages}_traced")
+    try:
+        traced = run_child(url, units, figures, "traced")
+    finally:
+        drop_database(url)
+    return timed | {"heap_peak_mb": traced["heap_peak_mb"], "sqlite_peak_mb": traced["sqlite_peak_mb"]}
+
+
+def run_child(url: str, *args) -> dict:
+    done = subprocess.run([sys.executable, "-m", "bench.registry_import", url, *map(str, args)],
+                          capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -130,15 +166,25 @@ def report(backend: str, runs: dict[int, dict]) -> bool:
     for kind, rate in rates.items():
         print(f"registry import [{backend}] {kind}: {big[kind]['rows']:,} rows in {big[kind]['seconds']:.1f} s "
               f"= {rate:,.0f} rows/s (bar {ROWS_A_SECOND:,})")
+    own = {n: runs[n]["heap_peak_mb"] + runs[n]["sqlite_peak_mb"] for n in SIZES}
+    flat = is_flat(own)
+    for n in SIZES:
+        print(f"registry import [{backend}] importer memory for {n:,} units: Python heap peak "
+              f"{runs[n]['heap_peak_mb']:.1f} MB + SQLite library peak {runs[n]['sqlite_peak_mb']:.1f} MB")
+    print(f"registry import [{backend}] importer memory: {own[SIZES[0]]:.1f} MB for {SIZES[0]:,} units, "
+          f"{own[SIZES[-1]]:.1f} MB for {SIZES[-1]:,} ({'flat' if flat else 'NOT flat'})")
     growth = {n: runs[n]["peak_growth_mb"] for n in SIZES}
-    flat = growth[SIZES[-1]] <= max(2.5 * growth[SIZES[0]], 16.0)
     print(f"registry import [{backend}] peak RSS growth: {growth[SIZES[0]]:.1f} MB for {SIZES[0]:,} units, "
-          f"{growth[SIZES[-1]]:.1f} MB for {SIZES[-1]:,} ({'flat' if flat else 'NOT flat'})")
+          f"{growth[SIZES[-1]]:.1f} MB for {SIZES[-1]:,} ({'flat' if is_flat(growth) else 'NOT flat'})")
     return flat and min(rates.values()) >= ROWS_A_SECOND
 
 
+def is_flat(megabytes: dict[int, float]) -> bool:
+    return megabytes[SIZES[-1]] <= max(2.5 * megabytes[SIZES[0]], 16.0)
+
+
 if __name__ == "__main__":
-    if len(sys.argv) == 4:
+    if len(sys.argv) in (4, 5):
         child(*sys.argv[1:])
     else:
         sys.exit(0 if run() else 1)

@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from gateway import assessment_pages, engagement_pages, pages, plan_pages, proxy, registry_pages
+from gateway import public_pages
 from gateway.signin import SignInRequired, redirect_to_sign_in
 from gateway.principals import ApiKeyCache
 from gateway.security import SecurityHeadersMiddleware
@@ -65,6 +66,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(registry_pages.router)
     app.include_router(plan_pages.router)
     app.include_router(engagement_pages.router)
+    app.include_router(public_pages.router)
     app.include_router(assessment_pages.router)
     app.router.routes.extend(proxy.routes)
     return app

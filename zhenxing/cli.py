@@ -68,6 +68,11 @@ def load_demo():
         made = assets_demo.load_demo(session, district)
         made |= demo_engagements.load_fieldwork(session)
     typer.echo(f"assets: demo created {made}")
+    from services.assets import demo_ledgers
+
+    with Session(_engine("assets")) as session, session.begin():
+        made = demo_ledgers.load_ledgers(session, district)
+    typer.echo(f"assets: demo ledgers created {made}")
     with _registry_reader("assessment") as registry:
         document = assessment_inputs.read_registry(registry, assessment_demo.DISTRICT, assessment_demo.YEAR)
     with Session(_engine("assessment")) as session, session.begin():

@@ -12,6 +12,7 @@ from sqlalchemy import exists, select
 
 from services.assets.models import Engagement, EngagementMember
 from services.common.auth import CurrentPrincipal, require_roles
+from services.common.errors import Forbidden
 from services.common.tokens import Principal
 
 Lead = Annotated[Principal, Depends(require_roles("audit_lead"))]
@@ -41,3 +42,29 @@ def engagement_scope(query, principal: Principal):
 
 def visible_engagements(principal: Principal):
     return engagement_scope(select(Engagement), principal)
+
+
+# The ledgers (台账): assets and resources, land-related contracts, debts. Town officers keep and read
+# their towns'; the audit office and viewers read all; ID numbers are whole only for those who need them.
+LEDGER_READERS = ("admin", "audit_lead", "auditor", "town_officer", "viewer", "assessment_officer")
+LEDGER_EDITORS = ("admin", "audit_lead", "town_officer")
+LedgerReader = Annotated[Principal, Depends(require_roles(*LEDGER_READERS))]
+LedgerEditor = Annotated[Principal, Depends(require_roles(*LEDGER_EDITORS))]
+Reviewer = Annotated[Principal, Depends(require_roles("audit_lead", "auditor"))]
+
+
+def sees_identities(principal: Principal) -> bool:
+    """Whole ID numbers: admins and audit leads only."""
+    return principal.role in ("admin", "audit_lead")
+
+
+def ledger_scope(query, model, principal: Principal):
+    """Narrows a ledger query (any table with `town_code`) to the principal's towns when they have towns."""
+    if principal.role == "town_officer":
+        return query.where(model.town_code.in_(principal.towns or ("",)))
+    return query
+
+
+def require_town(principal: Principal, town_code: str) -> None:
+    if principal.role == "town_officer" and town_code not in principal.towns:
+        raise Forbidden("只能维护本镇的台账 / only your towns' ledgers", code="town_forbidden")

@@ -14,6 +14,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from services.common import audit
+from services.common.imports import insert_rows
 from services.registry.models import Change
 
 change_table = Change.__table__
@@ -28,14 +29,18 @@ def record_change(session: Session, *, actor: str, action: str, entity: str, key
 
 def record_bulk_changes(session: Session, *, actor: str, action: str, entity: str, keys: Iterable[str],
                         summary: Any) -> int:
-    """One audit record for a bulk load (import, demo) and one feed row per key."""
+    """One audit record for a bulk load (import, demo) and one feed row per key.
+
+    The feed rows take their sequence numbers from the table's own counter while the audit
+    record holds the chain's head, so they too are numbered in commit order.
+    """
     now = datetime.now(UTC)
     rows = [{"entity": entity, "key": key, "action": action, "at": now} for key in keys]
     if not rows:
         return 0
     audit.record(session, actor=actor, action=f"bulk_{action}", entity=entity, entity_id=f"{len(rows)} rows",
                  after=summary)
-    session.execute(insert(change_table), rows)
+    insert_rows(session, change_table, rows)
     return len(rows)
 
 

@@ -12,11 +12,11 @@ import hashlib
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from services.common.errors import Forbidden, Invalid
-from services.common.imports import Column, ImportReport, Mode, Refusal, Row, run_import
+from services.common.imports import Column, ImportReport, Mode, Refusal, Row, insert_rows, run_import
 from services.common.tokens import Principal
 from services.registry import access, codes, organizations, statistics, units
 from services.registry.changes import record_bulk_changes
@@ -105,7 +105,8 @@ def parse_date(text: str, field: str) -> date | None:
 class RegistryImporter:
     """Checks a batch against what is stored, row by row, writing new rows a batch at a time."""
 
-    entity = ""
+    entity, key = "", ""
+    table: Table
 
     def __init__(self, session: Session, principal: Principal, *, file_sha256: str, year: int | None = None):
         self.session, self.principal, self.file_sha256, self.year = session, principal, file_sha256, year
@@ -145,11 +146,19 @@ class RegistryImporter:
 
     def apply_row(self, row: Row) -> None: ...
 
-    def write_pending(self) -> None: ...
+    def write_pending(self) -> None:
+        """Inserts the pending rows, keyed by `key`, and keeps them with their new ids as known."""
+        if not self.pending:
+            return
+        made = insert_rows(self.session, self.table, list(self.pending.values()), key=self.key)
+        for key, row_id in made.items():
+            self.known[key] = {**self.pending[key], "id": row_id}
+        self.record_created(list(self.pending))
+        self.pending = {}
 
 
 class UnitImporter(RegistryImporter):
-    entity, columns = "unit", UNIT_COLUMNS
+    entity, columns, table, key = "unit", UNIT_COLUMNS, unit_table, "unit_code"
 
     def look_up(self, rows: list[Row]) -> None:
         wanted = {r.values["unit_code"] for r in rows} | {r.values["parent_code"] for r in rows}
@@ -203,15 +212,6 @@ class UnitImporter(RegistryImporter):
                 "parent_code": parent_code, "town_code": code if level == "town" else (parent or {}).get("town_code"),
                 "valid_from": on, "valid_to": None, "demo": False, "version": 1, "created_at": now, "updated_at": now}
 
-    def write_pending(self) -> None:
-        if not self.pending:
-            return
-        made = self.session.execute(insert(unit_table).returning(unit_table.c.id, unit_table.c.unit_code),
-                                    list(self.pending.values()))
-        for unit_id, code in made:
-            self.known[code] = {**self.pending[code], "id": unit_id}
-        self.record_created(list(self.pending))
-        self.pending = {}
 
 
 def child_level(parent: dict | None) -> str:
@@ -238,7 +238,7 @@ def unit_changes(stored: dict, values: dict) -> dict:
 
 
 class OrganizationImporter(RegistryImporter):
-    entity, columns = "organization", ORGANIZATION_COLUMNS
+    entity, columns, table, key = "organization", ORGANIZATION_COLUMNS, org_table, "credit_code"
 
     def look_up(self, rows: list[Row]) -> None:
         credit_codes = {organizations.normalize_code(r.values["credit_code"]) for r in rows}
@@ -285,15 +285,6 @@ class OrganizationImporter(RegistryImporter):
                 "status": choice(values["status"], ORG_STATUSES, "status") or "active", "demo": False, "version": 1,
                 "created_at": now, "updated_at": now}
 
-    def write_pending(self) -> None:
-        if not self.pending:
-            return
-        made = self.session.execute(insert(org_table).returning(org_table.c.id, org_table.c.credit_code),
-                                    list(self.pending.values()))
-        for org_id, code in made:
-            self.known[code] = {**self.pending[code], "id": org_id}
-        self.record_created(list(self.pending))
-        self.pending = {}
 
 
 def organization_changes(stored: dict, values: dict) -> dict:
@@ -388,6 +379,6 @@ class StatisticsImporter(RegistryImporter):
         if not self.pending:
             return
         rows = [r for batch in self.pending.values() for r in batch]
-        self.session.execute(insert(value_table), rows)
+        insert_rows(self.session, value_table, rows)
         self.record_created([f"{r['unit_code']}/{r['year']}/{r['metric_key']}" for r in rows])
         self.pending = {}

@@ -5,9 +5,14 @@ import io
 
 import openpyxl
 import pytest
+from sqlalchemy import select
+from sqlmodel import Session
 
+from services.common import audit
+from services.common.database import make_engine
 from services.registry.codes import make_credit_code
-from tests.registry.conftest import OTHER_TOWN, TOWN
+from services.registry.models import Unit
+from tests.registry.conftest import DISTRICT, OTHER_TOWN, TOWN
 
 pytestmark = pytest.mark.db
 
@@ -208,3 +213,52 @@ class TestStatisticsImport:
         items = district.get("/v1/units/110109104201/statistics", params={"year": 2024, "history": True},
                              headers=admin).json()["items"]
         assert (items[0]["value"], items[0]["source"], items[0]["history"][0]["value"]) == (215, "审计调整", 212)
+
+
+def feed(client, headers) -> list[dict]:
+    return client.get("/v1/changes", params={"limit": 500}, headers=headers).json()["items"]
+
+
+def stored(client, query):
+    engine = make_engine(str(client.app.state.settings.resolved_database_url()))
+    try:
+        with Session(engine) as session:
+            return query(session)
+    finally:
+        engine.dispose()
+
+
+class TestImportWrites:
+    """New rows go in a batch at a time (COPY on PostgreSQL): the same rows, ids and feed as one by one."""
+
+    def test_each_new_row_is_in_the_feed_once_in_file_order_before_later_changes(self, district, admin):
+        before = feed(district, admin)
+        upload(district, admin, "units", csv_file(CLEAN))
+        figures = [["区划代码", "年度", "户数", "collective_debt"], ["110109104204", "2024", "12", "3.5"],
+                   ["110109104205", "2024", "14", ""]]
+        upload(district, admin, "statistics", csv_file(figures))
+        district.patch("/v1/units/110109104201", json={"name_en": "Cuandixia"}, headers={**admin, "If-Match": '"1"'})
+        added = feed(district, admin)[len(before):]
+        assert [(c["entity"], c["key"], c["action"]) for c in added] == [
+            ("unit", "110109104204", "create"), ("unit", "110109104205", "create"), ("unit", "110109104206", "create"),
+            ("statistic", "110109104204/2024/households", "create"),
+            ("statistic", "110109104204/2024/collective_debt", "create"),
+            ("statistic", "110109104205/2024/households", "create"), ("unit", "110109104201", "update")]
+        seqs = [c["seq"] for c in before + added]
+        assert seqs == sorted(set(seqs))
+        assert stored(district, audit.verify_chain).ok
+
+    def test_a_village_under_a_town_the_same_file_opens_points_at_that_town(self, district, admin):
+        rows = [UNIT_HEADER, ["110109106000", "新镇", DISTRICT, "镇", "", "2021-01-01"],
+                village("110109106201", "新村", "110109106000"), village("110109106202", "二村", "110109106000")]
+        assert upload(district, admin, "units", csv_file(rows)).json()["applied"] == 3
+        found = stored(district, lambda session: session.execute(
+            select(Unit.unit_code, Unit.id, Unit.parent_id).where(Unit.unit_code.like("110109106%"))).all())
+        ids = {code: unit_id for code, unit_id, _ in found}
+        assert {code: parent for code, _, parent in found} == {
+            "110109106000": ids_of(district, DISTRICT), "110109106201": ids["110109106000"],
+            "110109106202": ids["110109106000"]}
+
+
+def ids_of(client, code: str) -> int:
+    return stored(client, lambda session: session.execute(select(Unit.id).where(Unit.unit_code == code)).scalar_one())

@@ -1,0 +1,78 @@
+"""The demo ledgers: thousands of contracts with a realistic share flagged, debts falling towards zero,
+published disclosures for most villages; loading again changes nothing."""
+
+import time
+
+import pytest
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from services.assets import contracts, debts, demo, demo_engagements, demo_ledgers
+from services.assets.contract_flags import FLAGS, FlagSettings
+from services.assets.models import LandContract, Publication
+from services.common import audit
+from services.common.database import make_engine
+from services.common.migrate import upgrade
+from services.common.tokens import Principal
+
+pytestmark = pytest.mark.db
+EVERYONE = Principal(subject="test", role="admin")
+
+
+@pytest.fixture(scope="module")
+def loaded(databases, district):
+    url = databases.new("assets_ledgers_demo")
+    upgrade("assets", url)
+    engine = make_engine(url)
+    with Session(engine) as session, session.begin():
+        demo.load_demo(session, district)
+        demo_engagements.load_fieldwork(session)
+    started = time.monotonic()
+    with Session(engine) as session, session.begin():
+        made = demo_ledgers.load_ledgers(session, district)
+    yield engine, made, time.monotonic() - started
+    engine.dispose()
+
+
+def test_thousands_of_contracts_with_a_realistic_share_flagged(loaded):
+    engine, made, seconds = loaded
+    assert made["contracts"] >= 2000 and made["assets"] > 0 and made["resources"] > 0
+    assert seconds < 30
+    with Session(engine) as session:
+        flagged = contracts.flags_by_contract(session, FlagSettings(), demo_ledgers.TODAY)
+        total = session.execute(select(func.count()).select_from(LandContract)).scalar_one()
+    share = len(flagged) / total
+    assert 0.08 < share < 0.5, share
+    assert {f["code"] for found in flagged.values() for f in found} == set(FLAGS)
+
+
+def test_debts_fall_towards_zero_since_2023(loaded):
+    engine, made, _ = loaded
+    assert made["debts"] > 0 and made["repayments"] > 0
+    with Session(engine) as session:
+        series = debts.yearly_totals(debts.movements(session, EVERYONE), "district", demo_ledgers.TODAY)["district"]
+    totals = [total for _, total in series]
+    assert totals == sorted(totals, reverse=True) and totals[-1] < totals[0] / 2
+
+
+def test_most_villages_have_published_disclosures_without_id_numbers(loaded):
+    engine, made, _ = loaded
+    with Session(engine) as session:
+        villages = set(session.scalars(select(LandContract.unit_code)))
+        published = set(session.scalars(select(Publication.unit_code).where(Publication.status == "published")))
+        kinds = set(session.scalars(select(Publication.kind)))
+        ids = set(session.scalars(select(LandContract.counterparty_id_number).where(
+            LandContract.counterparty_id_number.is_not(None))))
+        texts = [str(p.content) for p in session.scalars(select(Publication))]
+    assert len(published) / len(villages) > 0.7
+    assert kinds == {"finance", "contracts", "audit"}
+    assert not any(number in text for text in texts for number in list(ids)[:200])
+
+
+def test_loading_again_changes_nothing(loaded, district):
+    engine, _, _ = loaded
+    with Session(engine) as session, session.begin():
+        again = demo_ledgers.load_ledgers(session, district)
+    assert set(again.values()) == {0}
+    with Session(engine) as session:
+        assert audit.verify_chain(session).ok
