@@ -2,7 +2,9 @@
 comments, submit again, accept, rectify each finding, verify, close; and who may do which step."""
 
 import pytest
+from sqlmodel import Session
 
+from services.assets import history
 from tests.assets.fieldwork import answer, approve_plan, fill, step, team_headers
 
 pytestmark = pytest.mark.db
@@ -165,3 +167,21 @@ def test_a_rectification_past_its_deadline_is_listed_as_overdue(assets, as_role,
     assert measure["overdue"] == 1 and measure["rectification_rate"] == 0.0
     others = assets.get("/v1/findings", headers=as_role("auditor", "nobody")).json()["items"]
     assert others == []
+
+
+def test_serious_findings_and_overdue_rectifications_raise_next_years_risk(assets, as_role, lead, planned):
+    target = inspection(planned)
+    eid = target["id"]
+    member, team_lead = team_headers(as_role, target)
+    step(assets, eid, "start", member)
+    fill(assets, eid, member, no=frozenset({"bank.single_account"}))
+    step(assets, eid, "submit", member)
+    step(assets, eid, "accept", team_lead)
+    finding = assets.get(f"/v1/engagements/{eid}/findings", headers=member).json()["items"][0]
+    assets.patch(f"/v1/findings/{finding['id']}/rectification", json={"owner": "出纳", "deadline": "2026-06-30",
+                                                                       "actions": "销户"},
+                 headers=member | {"If-Match": '"1"'})
+    with Session(assets.app.state.engine) as session:
+        past = history.past_visits(session, 2027)[target["credit_code"]]
+        assert past["serious_findings"] == 1 and past["overdue_rectifications"] == 1
+        assert "overdue_rectifications" not in history.past_visits(session, 2026).get(target["credit_code"], {})
