@@ -136,7 +136,11 @@ def _loop_connection(request: Request) -> Connection:
         if getattr(state, "loop_engine", None) is None:
             state.loop_engine = make_engine(engine.url.render_as_string(hide_password=False), pool_size=1)
             state.extra_engines.append(state.loop_engine)
-        connection = state.loop_connection = state.loop_engine.connect()
+        connection = state.loop_engine.connect()
+        if connection.dialect.name == "postgresql":
+            # Reads only: no BEGIN/ROLLBACK round trips per page (SQLite's BEGIN hook stays as it is).
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        state.loop_connection = connection
     return connection
 
 
