@@ -13,34 +13,9 @@ from services.assessment.models import InputSnapshot, ManualEntry, Period
 from services.assessment.scheme import SchemeSpec
 from services.assessment.scoring import Inputs
 from services.common import audit
-from services.common.errors import DomainError, Invalid, NotFound
-
-PAGE = 500
-
-
-class RegistryUnavailable(DomainError):
-    status, code, title = 502, "registry_unavailable", "The registry did not answer"
-
-
-def get_json(client: httpx.Client, path: str, **params) -> dict:
-    try:
-        response = client.get(path, params=params)
-    except httpx.HTTPError as exc:
-        raise RegistryUnavailable(f"The registry cannot be reached ({type(exc).__name__}).") from exc
-    if response.status_code != 200:
-        raise RegistryUnavailable(f"The registry answered {response.status_code} to {path}.",
-                                  extra={"upstream_status": response.status_code})
-    return response.json()
-
-
-def pages(client: httpx.Client, path: str, **params) -> list[dict]:
-    items, cursor = [], None
-    while True:
-        page = get_json(client, path, limit=PAGE, **params, **({"cursor": cursor} if cursor else {}))
-        items += page["items"]
-        cursor = page.get("next_cursor")
-        if not cursor:
-            return items
+from services.common.errors import Invalid, NotFound
+from services.common.peers import all_pages as pages
+from services.common.peers import get_json
 
 
 def read_registry(client: httpx.Client, district_code: str, year: int) -> dict:

@@ -8,7 +8,8 @@ yearly series; the pace still needed spreads what is left over the years to the 
 
 import numpy as np
 
-from services.assessment.inputs import get_json, pages
+from services.common.peers import all_pages as pages
+from services.common.peers import get_json
 
 MENTOUGOU = "110109000000"
 TARGETS = (

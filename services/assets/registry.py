@@ -11,15 +11,10 @@ from decimal import Decimal
 import httpx
 
 from services.assets.risk import Candidate
-from services.common.errors import DomainError
+from services.common.peers import all_pages, get_json
 
 METRICS = ("collective_assets", "collective_total_income", "government_investment", "public_complaints")
-PAGE = 500
 LOOK_BACK = 3  # years to go back for the latest figures
-
-
-class RegistryUnavailable(DomainError):
-    status, code, title = 502, "registry_unavailable", "The registry did not answer"
 
 
 @dataclass
@@ -37,9 +32,9 @@ class District:
 def read_district(client: httpx.Client, district_code: str, year: int) -> District:
     """Towns, village-level units, organizations and the latest figures before `year`."""
     prefix = district_code[:6]
-    towns = {u["unit_code"]: u["name"] for u in _pages(client, "/v1/units", level="town", code=prefix)}
-    units = {u["unit_code"]: u["name"] for u in _pages(client, "/v1/units", level="village", code=prefix)}
-    organizations = [o for o in _pages(client, "/v1/organizations") if o["town_code"] in towns]
+    towns = {u["unit_code"]: u["name"] for u in all_pages(client, "/v1/units", level="town", code=prefix)}
+    units = {u["unit_code"]: u["name"] for u in all_pages(client, "/v1/units", level="village", code=prefix)}
+    organizations = [o for o in all_pages(client, "/v1/organizations") if o["town_code"] in towns]
     statistics_year, statistics = _latest_statistics(client, year, set(towns))
     return District(district_code, towns, units, organizations, statistics_year, statistics)
 
@@ -56,30 +51,9 @@ def registry_client(base_url: str, authorization: str, *, timeout: float = 20.0,
     return httpx.Client(base_url=base_url, headers=headers, timeout=timeout, trust_env=False)
 
 
-def _get(client: httpx.Client, path: str, **params) -> dict:
-    try:
-        response = client.get(path, params=params)
-    except httpx.HTTPError as exc:
-        raise RegistryUnavailable(f"The registry cannot be reached ({type(exc).__name__}).") from exc
-    if response.status_code != 200:
-        raise RegistryUnavailable(f"The registry answered {response.status_code} to {path}.",
-                                  extra={"upstream_status": response.status_code})
-    return response.json()
-
-
-def _pages(client: httpx.Client, path: str, **params) -> list[dict]:
-    items, cursor = [], None
-    while True:
-        page = _get(client, path, limit=PAGE, **params, **({"cursor": cursor} if cursor else {}))
-        items += page["items"]
-        cursor = page.get("next_cursor")
-        if not cursor:
-            return items
-
-
 def _latest_statistics(client: httpx.Client, year: int, towns: set[str]) -> tuple[int | None, dict]:
     for earlier in range(year - 1, year - 1 - LOOK_BACK, -1):
-        found = _get(client, "/v1/statistics", year=earlier, metrics=",".join(METRICS))
+        found = get_json(client, "/v1/statistics", year=earlier, metrics=",".join(METRICS))
         items = {i["unit_code"]: i["values"] for i in found["items"] if i["town_code"] in towns}
         if items:
             return earlier, items
