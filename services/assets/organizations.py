@@ -1,6 +1,5 @@
 """The organization a ledger row belongs to, as the registry gives it on the day (kept as a snapshot)."""
 
-import httpx
 from fastapi import Request
 
 from services.assets.registry import registry_client
