@@ -56,7 +56,7 @@ def create_app():
 
     async def app(scope, receive, send):
         if scope["type"] == "lifespan":
-            while (message := await receive())["type"] != "lifespan.shutdown":
+            while (await receive())["type"] != "lifespan.shutdown":
                 await send({"type": "lifespan.startup.complete"})
             connection.close()
             return await send({"type": "lifespan.shutdown.complete"})

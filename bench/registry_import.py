@@ -161,7 +161,7 @@ def run() -> bool:
 
 
 def report(backend: str, runs: dict[int, dict]) -> bool:
-    big, small = runs[SIZES[-1]], runs[SIZES[0]]
+    big = runs[SIZES[-1]]
     rates = {kind: big[kind]["rows"] / big[kind]["seconds"] for kind in ("units", "statistics")}
     for kind, rate in rates.items():
         print(f"registry import [{backend}] {kind}: {big[kind]['rows']:,} rows in {big[kind]['seconds']:.1f} s "

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from services.assessment.models import Run
-from services.common.auth import CurrentPrincipal, require_roles
+from services.common.auth import require_roles
 from services.common.errors import NotFound
 from services.common.tokens import Principal
 
