@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from gateway import assessment_pages, engagement_pages, pages, plan_pages, proxy, registry_pages
-from gateway import public_pages
+from gateway import ledger_pages, public_pages
 from gateway.signin import SignInRequired, redirect_to_sign_in
 from gateway.principals import ApiKeyCache
 from gateway.security import SecurityHeadersMiddleware
@@ -68,6 +68,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(engagement_pages.router)
     app.include_router(public_pages.router)
     app.include_router(assessment_pages.router)
+    app.include_router(ledger_pages.router)
     # First in line: the API is the hot path, and every route before it is a regex tried in vain.
     app.router.routes[0:0] = proxy.routes
     return app

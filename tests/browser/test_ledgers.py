@@ -1,0 +1,65 @@
+"""The ledgers in Chromium: the contract ledger filters by flag; a village's public page fits a phone."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_home import sign_in
+
+pytestmark = pytest.mark.browser
+PUBLISHED_VILLAGE = "110109102201"  # the demo data publishes this village's finances and contracts
+
+
+@pytest.fixture
+def page(browser, platform):
+    context = browser.new_context(base_url=platform.gateway, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_choosing_a_flag_shows_only_contracts_carrying_it(page, artifacts):
+    sign_in(page, "viewer")
+    page.goto("/ledgers/contracts")
+    rows = page.locator("[data-testid=contract-row]")
+    expect(rows.first).to_be_visible()
+    expect(rows.filter(has_not=page.locator("[data-flag=arrears]")).first).to_be_visible()
+
+    page.select_option("[data-testid=contract-flag]", "arrears")
+    expect(page.locator("#results [data-testid=contract-count][data-filter-flag=arrears]")).to_have_count(1)
+    expect(rows.first).to_be_visible()
+    expect(rows.filter(has_not=page.locator("[data-flag=arrears]"))).to_have_count(0)
+    assert "flag=arrears" in page.url  # the filter is in the address, so it can be shared and reloaded
+    assert "欠缴租金" in rows.first.inner_text()  # the flag's reason in words
+    page.screenshot(path=str(artifacts / "ledger-contracts-arrears.png"), full_page=True)
+
+
+def test_viewer_sees_persons_id_numbers_masked(page):
+    sign_in(page, "viewer")
+    page.goto("/ledgers/contracts")
+    expect(page.locator("[data-testid=contract-row]").first).to_be_visible()
+    assert page.locator("#results").inner_text().count("********") > 0
+
+
+def test_debt_dashboard_draws_the_years_and_the_2027_projection(page, artifacts):
+    sign_in(page, "lead")
+    page.goto("/ledgers/debts")
+    expect(page.locator("svg.debt-bars rect.projected")).to_have_count(1)
+    assert page.locator("svg.debt-bars rect").count() >= 3
+    expect(page.locator("[data-testid=pace-needed]")).not_to_be_empty()
+    expect(page.locator("[data-testid=debt-town]").first).to_be_visible()
+    page.screenshot(path=str(artifacts / "ledger-debts.png"), full_page=True)
+
+
+def test_public_village_page_fits_a_phone_without_signing_in(browser, platform, artifacts):
+    context = browser.new_context(base_url=platform.gateway, viewport={"width": 360, "height": 740},
+                                  is_mobile=True, has_touch=True)
+    page = context.new_page()
+    response = page.goto(f"/public/villages/{PUBLISHED_VILLAGE}")
+    expect(page.locator("[data-testid=public-village]")).to_contain_text("村")
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.body.scrollWidth]")
+    page.screenshot(path=str(artifacts / "public-village-phone.png"), full_page=True)
+    final_url = page.url
+    context.close()
+    assert response.status == 200
+    assert "/login" not in final_url
+    assert max(widths) <= 360
