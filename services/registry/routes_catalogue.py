@@ -1,16 +1,19 @@
 """HTTP routes of classification schemes, designations, metrics, the yearly bulk read and the change feed."""
 
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Literal
 
+from anyio import CancelScope, to_thread
 from fastapi import APIRouter, Query, Request
-from starlette.responses import Response
+from sqlalchemy import Connection
+from starlette.responses import Response, StreamingResponse
 
 from services.common.database import SessionDep
 from services.common.errors import Invalid
 from services.common.http import IdempotencyDep, check_if_match, decode_cursor, encode_cursor, etag
 from services.registry import access, changes, classifications, designations, statistics, units
 from services.registry.schemas import DesignationIn, DesignationKindIn, DesignationPatch, MetricIn, SchemeIn
-from services.registry.web import Admin, Editor, Reader, actor, after_id, json_response, page, read
+from services.registry.web import Admin, Editor, Reader, _read_limiter, actor, after_id, json_response, page
 
 router = APIRouter(prefix="/v1")
 Limit = Annotated[int, Query(ge=1, le=500)]
@@ -102,8 +105,44 @@ async def read_year(request: Request, _: Reader, year: Annotated[int, Query(ge=1
                     metrics: str | None = None, town: str | None = None):
     """Every unit's values of the chosen metrics (comma-separated keys; all if none) for one year."""
     keys = [k.strip() for k in metrics.split(",") if k.strip()] if metrics else None
-    body = await read(request, statistics.read_year, year=year, metric_keys=keys, town=town)
-    return Response(body, media_type="application/json")
+    engine = request.app.state.engine
+
+    def start() -> tuple[Connection, Iterator[bytes]] | bytes:
+        # One metric for every unit is tens of MB: it is sent in parts while the cursor is read,
+        # on a connection of its own held until the last part (or the client going away).
+        connection = engine.connect()
+        try:
+            body = statistics.read_year(connection, year=year, metric_keys=keys, town=town, chunk=10_000)
+        except BaseException:
+            connection.close()
+            raise
+        if isinstance(body, bytes):
+            connection.close()
+            return body
+        return connection, body
+
+    started = await to_thread.run_sync(start, limiter=_read_limiter(request))
+    if isinstance(started, bytes):
+        return Response(started, media_type="application/json")
+    connection, parts = started
+
+    def finish() -> None:
+        try:
+            parts.close()
+        finally:
+            connection.close()
+
+    async def stream() -> AsyncIterator[bytes]:
+        try:
+            # Each part is fetched in a worker thread outside the read limiter: a stream holding its
+            # connection must always be able to finish, whatever waits for the pool meanwhile.
+            while (part := await to_thread.run_sync(next, parts, None)) is not None:
+                yield part
+        finally:
+            with CancelScope(shield=True):
+                await to_thread.run_sync(finish)
+
+    return StreamingResponse(stream(), media_type="application/json")
 
 
 @router.get("/changes", tags=["changes"])

@@ -1,7 +1,11 @@
 """Yearly statistics: Decimal money, corrections kept in history, the bulk read for a year."""
 
+import orjson
 import pytest
+from sqlalchemy import update
 
+from services.registry import statistics
+from services.registry.models import Unit
 from tests.registry.conftest import OTHER_TOWN, TOWN
 
 pytestmark = pytest.mark.db
@@ -71,6 +75,33 @@ class TestReadYear:
         debt = district.get("/v1/statistics", params={"year": 2024, "metrics": "collective_debt", "town": TOWN},
                             headers=admin).json()
         assert [i["values"] for i in debt["items"]] == [{"collective_debt": "12000.00"}]
+
+    def test_one_metric_is_the_bytes_orjson_writes_whole_or_sent_in_parts(self, district, admin):
+        post(district, admin, "110109105201", 2024, {"households": 80, "collective_debt": "5.50"})
+        post(district, admin, "110109104201", 2024, {"households": 212, "collective_debt": "12000.00"})
+        engine = district.app.state.engine
+        with engine.begin() as connection:  # a name to escape and a unit without a town
+            connection.execute(update(Unit.__table__).where(Unit.__table__.c.unit_code == "110109105201")
+                               .values(name='燕"家\\台\n村', town_code=None))
+        units = [("110109104201", "爨底下村", TOWN), ("110109105201", '燕"家\\台\n村', None)]
+
+        def expected(key: str, values: list, year: int = 2024) -> bytes:
+            return orjson.dumps({"year": year, "metrics": [key], "items": [
+                {"unit_code": code, "name": name, "town_code": town, "values": {key: value}}
+                for (code, name, town), value in zip(units, values, strict=True)]})
+
+        for key, values in (("households", [212, 80]), ("collective_debt", ["12000.00", "5.50"])):
+            response = district.get("/v1/statistics", params={"year": 2024, "metrics": key}, headers=admin)
+            assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+            assert response.content == expected(key, values)
+            with engine.connect() as connection:
+                assert statistics.read_year(connection, year=2024, metric_keys=[key]) == expected(key, values)
+                parts = list(statistics.read_year(connection, year=2024, metric_keys=[key], chunk=1))
+            assert len(parts) == 3 and b"".join(parts) == expected(key, values)
+        with engine.connect() as connection:
+            assert list(statistics.read_year(connection, year=1999, metric_keys=["households"], chunk=1)) == [
+                orjson.dumps({"year": 1999, "metrics": ["households"], "items": []})]
+        assert engine.pool.checkedout() == 0  # the streamed reads gave their connections back
 
     def test_unknown_metric_and_missing_year_are_422(self, district, admin):
         assert district.get("/v1/statistics", params={"year": 2024, "metrics": "x"},
