@@ -6,9 +6,14 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
+from services.common.database import make_engine
 from services.common.migrate import upgrade
 from services.common.tokens import Principal, TokenSigner, ensure_keypair
+from services.registry import demo as registry_demo
+from services.registry.app import create_app as create_registry
+from services.registry.settings import RegistrySettings
 from tests.databases import DatabaseFactory, backend, postgres_reachable
 from tests.platform import Platform
 
@@ -81,6 +86,21 @@ def service_client(databases, key_dir, tmp_path):
     yield make
     for client in clients:
         client.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def registry(databases, key_dir, tmp_path_factory):
+    """The real registry with its demo data, in-process, for the services that read it over its API."""
+    url = databases.new("registry_demo")
+    upgrade("registry", url)
+    engine = make_engine(url)
+    with Session(engine) as session, session.begin():
+        registry_demo.load_demo(session)
+    engine.dispose()
+    settings = RegistrySettings(database_url=url, var_dir=tmp_path_factory.mktemp("registry"), log_level="WARNING",
+                                token_public_key=(key_dir / "gateway-public.pem").read_text())
+    with TestClient(create_registry(settings)) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")

@@ -4,17 +4,20 @@
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-import orjson
 from anyio import CapacityLimiter, to_thread
 from fastapi import Depends, Path, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import Connection, Engine
-from starlette.responses import Response
 
 from services.common.auth import current_principal, require_roles
 from services.common.database import SESSION_CONCURRENCY, make_engine
-from services.common.http import decode_cursor, encode_cursor, etag
+from services.common.http import (  # noqa: F401 - routes take it from here
+    decode_cursor,
+    encode_cursor,
+    etag,
+    json_response,
+)
 from services.common.tokens import Principal
 from services.registry.access import STATISTICS_EDITORS, TOWN_EDITORS
 
@@ -36,13 +39,6 @@ UnitCode = Annotated[str, Path(pattern=r"^\d{12}$", description="12-digit statis
 
 def actor(principal: Principal) -> str:
     return f"{principal.kind}:{principal.subject}"
-
-
-def json_response(payload: Any, *, status: int = 200, version: int | None = None) -> Response:
-    """orjson straight to bytes: lists stay fast, dates become ISO strings, no float ever leaks in."""
-    headers = {"ETag": etag(version)} if version is not None else None
-    return Response(orjson.dumps(payload, default=str), status_code=status, media_type="application/json",
-                    headers=headers)
 
 
 def page(items: list, *, total: int, next_position: dict | None) -> dict:

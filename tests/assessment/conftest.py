@@ -5,31 +5,10 @@ import copy
 import time
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlmodel import Session
 
 from services.assessment import demo
 from services.assessment.app import create_app
 from services.assessment.settings import AssessmentSettings
-from services.common.database import make_engine
-from services.common.migrate import upgrade
-from services.registry import demo as registry_demo
-from services.registry.app import create_app as create_registry
-from services.registry.settings import RegistrySettings
-
-
-@pytest.fixture(scope="session")
-def registry(databases, key_dir, tmp_path_factory):
-    url = databases.new("registry_for_assessment")
-    upgrade("registry", url)
-    engine = make_engine(url)
-    with Session(engine) as session, session.begin():
-        registry_demo.load_demo(session)
-    engine.dispose()
-    settings = RegistrySettings(database_url=url, var_dir=tmp_path_factory.mktemp("registry"), log_level="WARNING",
-                                token_public_key=(key_dir / "gateway-public.pem").read_text())
-    with TestClient(create_registry(settings)) as client:
-        yield client
 
 
 @pytest.fixture

@@ -2,36 +2,14 @@
 service that reads it over HTTP, headers per role, and builders of auditors."""
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlmodel import Session
 
 from services.assets import demo
 from services.assets.app import create_app
 from services.assets.feasibility import Member
 from services.assets.registry import candidates_from, read_district, snapshot_of
 from services.assets.settings import AssetsSettings
-from services.common.database import make_engine
-from services.common.migrate import upgrade
-from services.registry import demo as registry_demo
-from services.registry.app import create_app as create_registry
-from services.registry.settings import RegistrySettings
 
 ZHAITANG, QINGSHUI = "110109104000", "110109109000"
-
-
-@pytest.fixture(scope="session")
-def registry(databases, key_dir, tmp_path_factory):
-    """The real registry with its demo data, in-process; the assets service reads it through its API."""
-    url = databases.new("registry_for_assets")
-    upgrade("registry", url)
-    engine = make_engine(url)
-    with Session(engine) as session, session.begin():
-        registry_demo.load_demo(session)
-    engine.dispose()
-    settings = RegistrySettings(database_url=url, var_dir=tmp_path_factory.mktemp("registry"), log_level="WARNING",
-                                token_public_key=(key_dir / "gateway-public.pem").read_text())
-    with TestClient(create_registry(settings)) as client:
-        yield client
 
 
 @pytest.fixture(scope="session")
