@@ -14,6 +14,8 @@ import re
 import tempfile
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Literal, Protocol
 
@@ -24,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from services.common.errors import DomainError, Invalid
+from services.common.http import Idempotency
 from services.common.spreadsheets import read_rows
 
 Mode = Literal["all_or_nothing", "clean_rows"]
@@ -126,6 +129,58 @@ class ImportRefused(DomainError):
     """The file has row errors and all-or-nothing was asked: nothing was applied."""
 
     status, code, title = 422, "import_rejected", "Import rejected"
+
+
+def refused(report: ImportReport) -> ImportRefused:
+    """The 422 problem of a refused file: its report, each row error also as a field error."""
+    summary = report.as_dict()
+    errors = [{**e, "field": f"row {e['row']}: {e['column']}", "message": e["reason"]} for e in summary.pop("errors")]
+    return ImportRefused(f"{report.error_count} 处错误，未导入任何数据 / {report.error_count} errors; nothing was "
+                         "imported", errors=errors, extra=summary)
+
+
+def upload_idempotency(request: Request, actor: str, file_sha256: str) -> Idempotency:
+    """Idempotency-Key for an upload: the same key with the same file and query replays the report."""
+    key = request.headers.get("idempotency-key")
+    if key is not None and not (1 <= len(key) <= 200):
+        raise Invalid("Idempotency-Key", "must be 1 to 200 characters")
+    body_hash = hashlib.sha256(f"{file_sha256}?{request.url.query}".encode()).hexdigest()
+    return Idempotency(key, actor, request.method, request.url.path, body_hash)
+
+
+def choice(text: str, labels: dict[str, str], field: str) -> str | None:
+    """A coded value given by its code ("village") or its Chinese label ("行政村"); None when empty."""
+    if not text or text in labels.values():
+        return text or None
+    if text in labels:
+        return labels[text]
+    allowed = "/".join(sorted(set(labels) | set(labels.values())))
+    raise Invalid(field, f"应为 {allowed} 之一 / must be one of {allowed}")
+
+
+def parse_date(text: str, field: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text.replace("/", "-").replace(".", "-"))
+    except ValueError:
+        raise Invalid(field, "日期应为 YYYY-MM-DD / date must be YYYY-MM-DD") from None
+
+
+def parse_amount(text: str, field: str, *, places: int = 2, digits: int = 16) -> Decimal | None:
+    """A non-negative amount with at most `places` decimals ("1,234.50" and "1234.5" alike); None when empty."""
+    if not text:
+        return None
+    try:
+        value = Decimal(text.replace(",", "").replace("，", ""))
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or value < 0:
+        raise Invalid(field, "应为不小于 0 的数 / must be a number, 0 or more")
+    if value != value.quantize(Decimal(1).scaleb(-places)) or len(str(int(value))) > digits - places:
+        raise Invalid(field, f"最多 {places} 位小数、{digits - places} 位整数 / at most {places} decimals and "
+                             f"{digits - places} digits before the point")
+    return value.quantize(Decimal(1).scaleb(-places))
 
 
 class FileTooLarge(DomainError):
