@@ -1,5 +1,6 @@
-"""Inputs of a period (考核数据): gathered from the registry over its API, kept as a snapshot with its
-digest, completed by manual entries; and the completeness report a scheme gets before a run."""
+"""Inputs of a period (考核数据): gathered from the registry and the assets service over their APIs, kept
+as a snapshot with its digest, completed by manual entries; and the completeness report a scheme gets
+before a run."""
 
 import hashlib
 from collections import defaultdict
@@ -10,7 +11,7 @@ import orjson
 from sqlmodel import Session, select
 
 from services.assessment.models import InputSnapshot, ManualEntry, Period
-from services.assessment.scheme import SchemeSpec
+from services.assessment.scheme import ASSETS_MEASURES, SchemeSpec
 from services.assessment.scoring import Inputs
 from services.common import audit
 from services.common.errors import Invalid, NotFound
@@ -38,6 +39,36 @@ def read_registry(client: httpx.Client, district_code: str, year: int) -> dict:
     return {"district_code": district_code, "year": year, "unit_codes": codes,
             "names": [u["name"] for u in units], "towns": [u["town_code"] for u in units],
             "classes": classes, "columns": columns}
+
+
+def read_assets(client: httpx.Client, document: dict) -> None:
+    """Adds the assets service's finding measures of the document's year as `assets:<measure>` columns.
+
+    A village's organizations are summed. A village no accepted or closed engagement visited that year
+    has no value (missing: each indicator's policy decides); one visited without findings has a
+    rectification rate of 1, nothing being left to rectify.
+    """
+    at = {code: n for n, code in enumerate(document["unit_codes"])}
+    found: dict[int, dict[str, float]] = {}
+    for item in get_json(client, "/v1/measures", service="assets", year=document["year"])["items"]:
+        n = at.get(item["unit_code"])
+        if n is None or not any(e["status"] in ("accepted", "closed") for e in item["engagements"]):
+            continue
+        sums = found.setdefault(n, dict.fromkeys(ASSETS_MEASURES, 0.0))
+        sums["engagements"] += len(item["engagements"])
+        for severity in ("general", "major", "serious"):
+            sums[f"findings_{severity}"] += item["findings"][severity]
+        sums["findings"] += item["findings"]["total"]
+        sums["rectified"] += item["rectified"]
+        sums["overdue"] += item["overdue"]
+        sums["amount"] += float(item["amount"])
+    for sums in found.values():
+        sums["rectification_rate"] = round(sums["rectified"] / sums["findings"], 4) if sums["findings"] else 1.0
+    for measure in ASSETS_MEASURES:
+        column = [None] * len(at)
+        for n, sums in found.items():
+            column[n] = sums[measure]
+        document["columns"][f"assets:{measure}"] = column
 
 
 def _classes(client, prefix: str, year: int, at: dict[str, int], columns: dict) -> dict[str, list]:

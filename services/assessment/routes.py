@@ -25,16 +25,21 @@ def _json(payload, version: int | None = None, status: int = 200) -> JSONRespons
                         headers={"ETag": etag(version)} if version else None)
 
 
-def registry(request: Request) -> httpx.Client:
-    """A client reading the registry as the caller (an in-process one in tests and the demo)."""
+def peer(request: Request, name: str) -> httpx.Client:
+    """A client reading another service (`registry`, `assets`) as the caller; an in-process one in tests and
+    the demo (`app.state.<name>_client`)."""
     settings = request.app.state.settings
-    shared = getattr(request.app.state, "registry_client", None)
+    shared = getattr(request.app.state, f"{name}_client", None)
     headers = {"Authorization": request.headers["authorization"]}
     if shared is not None:
         shared.headers.update(headers)
         return shared
-    return httpx.Client(base_url=settings.registry_url, headers=headers, timeout=settings.registry_timeout,
-                        trust_env=False)
+    return httpx.Client(base_url=getattr(settings, f"{name}_url"), headers=headers,
+                        timeout=getattr(settings, f"{name}_timeout"), trust_env=False)
+
+
+def registry(request: Request) -> httpx.Client:
+    return peer(request, "registry")
 
 
 @router.get("/schemes", tags=["schemes"])
@@ -98,9 +103,10 @@ def create_period(body: PeriodIn, session: SessionDep, who: Officer):
 
 @router.post("/periods/{period_id}/inputs", status_code=201, tags=["periods"])
 def gather_inputs(period_id: int, request: Request, session: SessionDep, who: Officer):
-    """Reads the registry as the caller and stores the snapshot with its digest."""
+    """Reads the registry and the assets service as the caller and stores the snapshot with its digest."""
     period = inputs.get_period(session, period_id)
     document = inputs.read_registry(registry(request), period.district_code, period.year)
+    inputs.read_assets(peer(request, "assets"), document)
     snapshot = inputs.store_snapshot(session, period, document, actor=actor(who))
     return _json(_snapshot_view(snapshot), status=201)
 

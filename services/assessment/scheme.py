@@ -14,6 +14,9 @@ WEIGHTED = frozenset({"threshold_linear", "ratio", "percentile", "yes_no"})
 SOURCES = ("metric", "designation", "class", "assets", "manual", "formula")
 POLICIES = ("zero", "reweight", "block")
 DIRECTIONS = ("higher", "lower")
+# What an indicator with source "assets" may read: the assets service's finding measures per village and year.
+ASSETS_MEASURES = ("engagements", "findings", "findings_general", "findings_major", "findings_serious", "rectified",
+                   "overdue", "rectification_rate", "amount")
 FULL_MARKS = 100
 
 
@@ -119,6 +122,10 @@ def _check_indicator(spec: SchemeSpec, indicator: IndicatorSpec, where: str, cod
                   for name in missing]
     elif not indicator.key and indicator.source != "manual":
         found.append(Mistake("missing_source_key", f"{where}.key", "须指明数据来源 / name the metric, kind or class"))
+    elif indicator.source == "assets" and indicator.key not in ASSETS_MEASURES:
+        found.append(Mistake("unknown_measure", f"{where}.key", f"资产服务没有指标 {indicator.key}，可选 "
+                                                                f"{', '.join(ASSETS_MEASURES)} / the assets service "
+                                                                f"has no measure {indicator.key}"))
     found += [Mistake("unknown_class", f"{where}.{part}.{name}", f"没有类别 {name} / no class {name}")
               for part in ("weights", "targets") for name in getattr(indicator, part) if name not in spec.classes]
     return found + _check_parameters(spec, indicator, where)

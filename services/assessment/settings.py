@@ -14,6 +14,9 @@ class AssessmentSettings(ServiceSettings):
     # The registry this service gathers statistics, classes and designations from, with the caller's token.
     registry_url: str = "http://127.0.0.1:8001"
     registry_timeout: float = 60.0
+    # The assets service whose finding measures (per village and year) a period also gathers.
+    assets_url: str = "http://127.0.0.1:8003"
+    assets_timeout: float = 60.0
 
 
 @cache

@@ -64,7 +64,9 @@ class TestRuns:
         second = finished_run(assessment, officer, scheme["id"], period["id"])
         assert first["status"] == "done", first["reason"]
         assert first["digest"] == second["digest"]
-        ranking = lambda run: assessment.get(f"/v1/runs/{run['id']}/results?limit=1000", headers=officer).json()
+        def ranking(run):
+            return assessment.get(f"/v1/runs/{run['id']}/results?limit=1000", headers=officer).json()
+
         a, b = ranking(first), ranking(second)
         assert len(a["items"]) == first["units"] > 100
         assert [(i["unit_code"], i["total"], i["rank"]) for i in a["items"]] == [
