@@ -19,7 +19,7 @@ def create_app(settings: AssessmentSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         async with started(app) as state:
-            # A run this process did not finish before it stopped must not stay "running" forever.
+            # A run a stopped process did not finish is resumed or failed with its reason, never left running.
             runs.recover(app.state.engine)
             yield state
 

@@ -1,17 +1,20 @@
 """Runs (计分): recorded before they start, computed in a background thread, stored compactly.
 
 A run's digest covers the inputs snapshot, the manual entries and the scheme's content, so the
-same inputs and scheme give the same digest, and the scores follow from them alone.
+same inputs and scheme give the same digest, and the scores follow from them alone. It is fixed
+when the run is recorded; computing checks it again, so a run resumed after a restart computes
+exactly what it was recorded to, or fails saying what changed.
 """
 
 import hashlib
 import threading
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
 import orjson
 import structlog
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, delete, insert, update
 from sqlmodel import Session, select
 
 from services.assessment import inputs as period_inputs
@@ -21,12 +24,18 @@ from services.assessment.scheme import SchemeSpec
 from services.assessment.scoring import Scores, score
 from services.common import audit
 from services.common.database import is_sqlite
-from services.common.errors import Conflict, NotFound
+from services.common.errors import Conflict, DomainError, NotFound
 
 log = structlog.get_logger()
 RESULT_COLUMNS = ("run_id", "unit_code", "unit_name", "town_code", "class_name", "total", "grade", "rank",
                   "class_rank", "vetoes", "dimensions", "breakdown")
 INTERRUPTED = "服务重启，计分中断 / the service restarted while this run was computing"
+CHANGED = ("记录计分后手工录入已变，无法按原样重算 / manual entries changed after the run was recorded, so it "
+           "cannot be computed as it was")
+
+
+class InputsChanged(DomainError):
+    status, code, title = 409, "inputs_changed", "The run's inputs changed"
 
 
 def get(session: Session, run_id: int) -> Run:
@@ -58,7 +67,7 @@ def create(session: Session, scheme: Scheme, period: Period, *, actor: str, demo
                        "try a draft with what-if", code="scheme_not_published")
     snapshot = period_inputs.latest_snapshot(session, period)
     run = Run(scheme_id=scheme.id, scheme_version=scheme.version, period_id=period.id, snapshot_id=snapshot.id,
-              created_by=actor, demo=demo, units=snapshot.units)
+              created_by=actor, demo=demo, units=snapshot.units, digest=run_digest(session, period, snapshot, scheme)[1])
     session.add(run)
     session.flush()
     audit.record(session, actor=actor, action="create", entity="run", entity_id=str(run.id),
@@ -86,10 +95,13 @@ def execute(engine: Engine, run_id: int) -> None:
             scheme = schemes.get(session, run.scheme_id)
             spec = schemes.spec_of_scheme(session, scheme)
             document, digest = prepared(session, run.period_id, session.get(InputSnapshot, run.snapshot_id), scheme)
+            if run.digest is not None and digest != run.digest:
+                raise InputsChanged(CHANGED)
         _set(engine, run_id, progress=20)
         scores = score(spec, period_inputs.inputs_for(document, document.pop("_manual"), spec))
         _set(engine, run_id, progress=50)
         with Session(engine) as session, session.begin():
+            session.execute(delete(RunResult).where(RunResult.run_id == run_id))
             store_results(session, run_id, spec, document, scores)
             session.execute(update(Run).where(Run.id == run_id).values(
                 status="done", progress=100, digest=digest, finished_at=datetime.now(UTC)))
@@ -98,16 +110,21 @@ def execute(engine: Engine, run_id: int) -> None:
         _set(engine, run_id, status="failed", reason=str(exc)[:2000], finished_at=datetime.now(UTC))
 
 
-def prepared(session: Session, period_id: int, snapshot: InputSnapshot, scheme: Scheme) -> tuple[dict, str]:
-    """The snapshot's document with the manual entries, and the digest of everything a run reads."""
-    document = orjson.loads(snapshot.payload)
-    period = period_inputs.get_period(session, period_id)
+def run_digest(session: Session, period: Period, snapshot: InputSnapshot, scheme: Scheme) -> tuple[list, str]:
+    """The manual entries a run reads, and the digest of everything it reads (without loading the snapshot)."""
     manual = [(e.unit_code, e.indicator_code, e.value) for e in period_inputs.manual_entries(session, period)]
     content = schemes.document(session, scheme)
     for volatile in ("id", "status", "published_at", "row_version"):
         content.pop(volatile)
     digest = hashlib.sha256(orjson.dumps([snapshot.digest, manual, content], option=orjson.OPT_SORT_KEYS,
                                          default=str)).hexdigest()
+    return manual, digest
+
+
+def prepared(session: Session, period_id: int, snapshot: InputSnapshot, scheme: Scheme) -> tuple[dict, str]:
+    """The snapshot's document with the manual entries, and the digest of everything a run reads."""
+    manual, digest = run_digest(session, period_inputs.get_period(session, period_id), snapshot, scheme)
+    document = orjson.loads(snapshot.payload)
     document["_manual"] = manual
     return document, digest
 
@@ -151,15 +168,41 @@ def store_results(session: Session, run_id: int, spec: SchemeSpec, document: dic
             copy.write_row(row)
 
 
-def recover(engine: Engine) -> int:
-    """At startup: a run left queued or running by a process that died is marked failed with the reason."""
+@dataclass
+class Recovery:
+    resumed: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    threads: list[threading.Thread] = field(default_factory=list)
+
+
+def recover(engine: Engine) -> Recovery:
+    """At startup: a run a stopped process left queued or running is computed again from its stored snapshot
+    (runs are deterministic) when what it reads is unchanged, or else marked failed with the reason."""
+    found = Recovery()
     with Session(engine) as session, session.begin():
-        stale = session.exec(select(Run).where(Run.status.in_(("queued", "running")))).all()
-        for run in stale:
-            run.status, run.reason, run.finished_at = "failed", INTERRUPTED, datetime.now(UTC)
-            audit.record(session, actor="system:startup", action="fail", entity="run", entity_id=str(run.id),
-                         after={"reason": INTERRUPTED})
-        return len(stale)
+        for run in session.exec(select(Run).where(Run.status.in_(("queued", "running")))).all():
+            reason = _unresumable(session, run)
+            if reason:
+                run.status, run.reason, run.finished_at = "failed", reason, datetime.now(UTC)
+                found.failed.append(run.id)
+            else:
+                run.status, run.progress, run.started_at = "queued", 0, None
+                found.resumed.append(run.id)
+            audit.record(session, actor="system:startup", action="fail" if reason else "resume", entity="run",
+                         entity_id=str(run.id), after={"reason": reason} if reason else None)
+    found.threads = [start(engine, run_id) for run_id in found.resumed]
+    return found
+
+
+def _unresumable(session: Session, run: Run) -> str | None:
+    """Why a stale run cannot be computed again as it was recorded; None when it can."""
+    snapshot = session.get(InputSnapshot, run.snapshot_id)
+    scheme = session.get(Scheme, run.scheme_id)
+    if run.digest is None or snapshot is None or scheme is None or scheme.status != "published":
+        return INTERRUPTED
+    if run_digest(session, period_inputs.get_period(session, run.period_id), snapshot, scheme)[1] != run.digest:
+        return f"{INTERRUPTED}; {CHANGED}"
+    return None
 
 
 def publish(session: Session, run: Run, *, actor: str) -> Run:

@@ -5,7 +5,6 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from services.assessment.models import Run, RunResult
-from services.assessment import runs
 from tests.assessment.conftest import finished_run, make_period, make_scheme, scheme_body
 
 pytestmark = pytest.mark.db
@@ -152,19 +151,6 @@ class TestRuns:
         assert second["digest"] != first["digest"]
         compared = assessment.get(f"/v1/runs/compare?a={first['id']}&b={second['id']}", headers=officer).json()
         assert compared["moved"] == 0
-
-    def test_an_interrupted_run_is_marked_failed_at_startup(self, assessment, officer):
-        scheme = make_scheme(assessment, officer)
-        period = make_period(assessment, officer)
-        engine = assessment.app.state.engine
-        with Session(engine) as session, session.begin():
-            from services.assessment import schemes as scheme_service, inputs
-            run = runs.create(session, scheme_service.get(session, scheme["id"]),
-                              inputs.get_period(session, period["id"]), actor="test")
-            run_id = run.id
-        assert runs.recover(engine) == 1
-        shown = assessment.get(f"/v1/runs/{run_id}", headers=officer).json()
-        assert shown["status"] == "failed" and "restart" in shown["reason"]
 
 
 class TestTargets:
