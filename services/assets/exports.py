@@ -1,9 +1,17 @@
-"""The plan as a spreadsheet (.xlsx) for the office's files; text cells are never formulas."""
+"""The plan and the ledgers as spreadsheets (.xlsx) for the office's files; text cells are never formulas."""
 
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlmodel import Session
+
+from services.assets import ledger_imports
+from services.assets.access import ledger_scope
 from services.assets.models import Plan, PlanRow
 from services.common.spreadsheets import write_xlsx
+from services.common.tokens import Principal
+
+STREAM_ROWS = 2000
 
 HEADERS = ["类型 Kind", "序号 No.", "统一社会信用代码 Credit code", "组织名称 Organization", "村 Village",
            "镇/街道 Town", "风险分 Risk score", "风险排名 Risk rank", "理由 Reason", "季度 Quarter",
@@ -22,3 +30,16 @@ def plan_cells(row: PlanRow) -> list:
 def write_plan(path: Path, plan: Plan, rows: list[PlanRow]) -> int:
     return write_xlsx(path, sheet=f"{plan.year}", headers=HEADERS, rows=(plan_cells(r) for r in rows),
                       widths=[10, 6, 22, 30, 14, 12, 10, 8, 60, 8, 14, 30, 40])
+
+
+def write_ledger(path: Path, session: Session, principal: Principal, kind: str) -> int:
+    """One ledger (assets, resources, contracts or debts) in the columns its import reads, so the file
+    imports back unchanged; rows stream from the database, the caller's towns only."""
+    table = ledger_imports.IMPORTERS[kind].model.__table__
+    query = ledger_scope(select(table), table.c, principal).order_by(table.c.town_code, table.c.credit_code,
+                                                                     table.c.id)
+    found = session.execute(query.execution_options(yield_per=STREAM_ROWS)).mappings()
+    columns = ledger_imports.IMPORTERS[kind].columns
+    return write_xlsx(path, sheet=kind, headers=[c.heading for c in columns],
+                      rows=(ledger_imports.export_cells(kind, row, principal) for row in found),
+                      widths=[max(12, min(len(c.heading) + 4, 40)) for c in columns])

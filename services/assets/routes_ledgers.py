@@ -1,11 +1,15 @@
 """HTTP routes of the ledgers: inventory (资产清查), land-related contracts (涉地经济合同) and debts (村级债务)."""
 
+import tempfile
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
+from starlette.background import BackgroundTask
+from starlette.responses import FileResponse
 
-from services.assets import contracts, debts, inventory
+from services.assets import contracts, debts, exports, inventory, ledger_imports
 from services.assets.access import LedgerEditor, LedgerReader, actor, require_town
 from services.assets.contract_flags import FLAGS, FlagSettings
 from services.assets.organizations import ledger_snapshot, organization_snapshot
@@ -14,10 +18,13 @@ from services.assets.schemas_ledgers import (AssetIn, CheckIn, ContractIn, DebtI
 from services.common.database import SessionDep
 from services.common.errors import Invalid
 from services.common.http import IdempotencyDep, decode_cursor, encode_cursor, json_response
+from services.common.imports import Mode, UploadDep, refused, upload_idempotency
 
 router = APIRouter(tags=["ledgers"])
 Limit = Annotated[int, Query(ge=1, le=500)]
 Flag = Literal[FLAGS]  # type: ignore[valid-type]
+LedgerKind = Literal[ledger_imports.KINDS]  # type: ignore[valid-type]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _today() -> date:
@@ -194,3 +201,34 @@ def add_repayment(debt_id: int, body: RepaymentIn, session: SessionDep, who: Led
 def debt_measures(session: SessionDep, who: LedgerReader, year: Annotated[int, Query(ge=2000, le=2100)]):
     """Per village: outstanding at the year's end, its change, unapproved new debts; the district's projection."""
     return json_response(debts.debt_measures(session, who, year))
+
+
+@router.post("/v1/imports")
+def import_ledger(kind: LedgerKind, request: Request, who: LedgerEditor, upload: UploadDep, session: SessionDep,
+                  mode: Mode = "all_or_nothing", dry_run: bool = False):
+    """Checks every row of an uploaded .xlsx or .csv ledger (assets, resources, contracts or debts), then
+    applies it: 200 with the row report, or 422 with the same report when the file has errors in
+    `all_or_nothing` mode and applying was asked (nothing applied)."""
+    idem = upload_idempotency(request, actor(who), upload.sha256)
+    if replay := idem.replay(session):
+        return replay
+    report = ledger_imports.import_file(session, upload.path, kind=kind, principal=who, mode=mode, dry_run=dry_run,
+                                        organization_of=lambda code: organization_snapshot(request, code),
+                                        file_sha256=upload.sha256)
+    if report.status == "rejected" and not dry_run:
+        raise refused(report)
+    return idem.remember(session, report.as_dict(), status=200)
+
+
+@router.get("/v1/exports/{kind}.xlsx")
+def export_ledger(kind: LedgerKind, session: SessionDep, who: LedgerReader) -> FileResponse:
+    """The ledger in the columns its import reads; ID numbers masked as the reader sees them."""
+    with tempfile.NamedTemporaryFile(prefix="zx-export-", suffix=".xlsx", delete=False) as file:
+        path = Path(file.name)
+    try:
+        exports.write_ledger(path, session, who, kind)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return FileResponse(path, media_type=XLSX, filename=f"{kind}-{_today()}.xlsx",
+                        background=BackgroundTask(path.unlink, missing_ok=True))
