@@ -16,6 +16,9 @@ class AssetsSettings(ServiceSettings):
     registry_timeout: float = 20.0
     # The district whose organizations the annual audit plan covers (门头沟区 in the demo).
     district_code: str = "110109000000"
+    # Evidence (证据材料): the largest file taken, and the most pixels an image may have (decompression bombs).
+    evidence_max_bytes: int = 15 * 1024 * 1024
+    evidence_max_pixels: int = 50_000_000
 
 
 @cache
