@@ -1,23 +1,27 @@
 """HTTP routes of the assessment service: schemes, periods and inputs, runs and results, targets."""
 
-from typing import Annotated
+import tempfile
+from pathlib import Path
+from typing import Annotated, Literal
 
 import httpx
 from fastapi import APIRouter, Query, Request
 from fastapi.encoders import jsonable_encoder
-from starlette.responses import JSONResponse
+from starlette.background import BackgroundTask
+from sqlmodel import select
+from starlette.responses import FileResponse, JSONResponse
 
-from services.assessment import inputs, results, runs, schemes, targets
+from services.assessment import exports, inputs, results, runs, schemes, targets
 from services.assessment.access import Officer, Reader, actor, require_visible, towns_seen
 from services.assessment.models import Period
 from services.assessment.schemas import ManualEntryIn, PeriodIn, RunIn, SchemeIn
 from services.common.database import SessionDep
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.http import IdempotencyDep, check_if_match, decode_cursor, encode_cursor, etag
-from sqlmodel import select
 
 router = APIRouter(prefix="/v1")
 Limit = Annotated[int, Query(ge=1, le=1000)]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _json(payload, version: int | None = None, status: int = 200) -> JSONResponse:
@@ -200,6 +204,19 @@ def list_results(run_id: int, session: SessionDep, who: Reader, town: str | None
     next_cursor = encode_cursor({"rank": items[-1]["rank"], "unit_code": items[-1]["unit_code"]}) \
         if len(items) == limit else None
     return _json({"items": items, "next_cursor": next_cursor})
+
+
+@router.get("/runs/{run_id}/results.xlsx", tags=["runs"])
+def export_results(run_id: int, session: SessionDep, who: Reader, lang: Literal["zh", "en"] = "zh"):
+    """The run's results as .xlsx, rank order; a town officer's has their villages only."""
+    run = runs.get(session, run_id)
+    require_visible(who, run)
+    spec = schemes.spec_of_scheme(session, schemes.get(session, run.scheme_id))
+    with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as file:
+        path = Path(file.name)
+    exports.write(path, session, run, spec, towns_seen(who), lang)
+    return FileResponse(path, media_type=XLSX, filename=f"assessment-run-{run.id}.xlsx",
+                        background=BackgroundTask(path.unlink, missing_ok=True))
 
 
 @router.get("/runs/{run_id}/results/{unit_code}", tags=["runs"])

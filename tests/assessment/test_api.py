@@ -1,6 +1,9 @@
 """The assessment API end to end on a migrated database, reading the real registry in-process."""
 
+import io
+
 import pytest
+import python_calamine
 from sqlalchemy import func, select
 from sqlmodel import Session
 
@@ -166,3 +169,35 @@ class TestTargets:
         villages = [s for s in stats if s["unit_code"].startswith("110109") and s["unit_code"] != s["town_code"]]
         share = sum(float(s["values"]["collective_operating_income"]) >= 500000 for s in villages) * 100 / len(villages)
         assert income["current"] == round(share, 2)
+
+
+class TestExport:
+    def read(self, response) -> list[list[str]]:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(response.content))
+        return workbook.get_sheet_by_index(0).to_python()
+
+    def test_an_officer_exports_every_village_in_rank_order(self, assessment, officer):
+        scheme = make_scheme(assessment, officer)
+        run = finished_run(assessment, officer, scheme["id"], make_period(assessment, officer)["id"])
+        response = assessment.get(f"/v1/runs/{run['id']}/results.xlsx", headers=officer)
+        assert response.status_code == 200 and "spreadsheetml" in response.headers["content-type"]
+        sheet = self.read(response)
+        ranking = assessment.get(f"/v1/runs/{run['id']}/results?limit=1000", headers=officer).json()["items"]
+        assert sheet[0][:3] == ["排名", "类内排名", "村代码"] and "村集体经营性收入（得分）" in sheet[0]
+        assert [(r[2], r[6], r[0]) for r in sheet[1:]] == [(i["unit_code"], i["total"], i["rank"]) for i in ranking]
+        english = self.read(assessment.get(f"/v1/runs/{run['id']}/results.xlsx?lang=en", headers=officer))
+        assert english[0][0] == "Rank" and "Operating income (points)" in english[0]
+
+    def test_a_town_officer_exports_published_results_of_their_villages_only(self, assessment, officer, as_role):
+        scheme = make_scheme(assessment, officer)
+        run = finished_run(assessment, officer, scheme["id"], make_period(assessment, officer)["id"])
+        town = assessment.get(f"/v1/runs/{run['id']}/results?limit=1", headers=officer).json()["items"][0]["town_code"]
+        clerk = as_role("town_officer", subject="clerk", towns=(town,))
+        assert assessment.get(f"/v1/runs/{run['id']}/results.xlsx").status_code == 401
+        assert assessment.get(f"/v1/runs/{run['id']}/results.xlsx", headers=clerk).status_code == 404
+        assessment.post(f"/v1/runs/{run['id']}/publish", headers=officer)
+        sheet = self.read(assessment.get(f"/v1/runs/{run['id']}/results.xlsx", headers=clerk))
+        mine = assessment.get(f"/v1/runs/{run['id']}/results?town={town}&limit=1000", headers=officer).json()["items"]
+        assert len(sheet) - 1 == len(mine) > 0 and {r[4] for r in sheet[1:]} == {town}
+        viewer = self.read(assessment.get(f"/v1/runs/{run['id']}/results.xlsx", headers=as_role("viewer")))
+        assert len(viewer) - 1 == run["units"]
