@@ -8,6 +8,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_ROOT_USER_ACTION=ignore
 
+# WeasyPrint draws the engagement reports with Pango and HarfBuzz; WenQuanYi Micro Hei is the
+# TrueType CJK font the reports embed (the OpenType Noto CJK fonts are far slower to subset).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+        fontconfig fonts-wqy-microhei \
+ && rm -rf /var/lib/apt/lists/*
+
 # The key directories exist in the image so that a new named volume mounted on them
 # starts owned by the unprivileged user (Docker copies ownership and mode on first use).
 RUN groupadd --system --gid 10001 zhenxing \
