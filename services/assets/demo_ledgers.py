@@ -13,13 +13,14 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
-from services.assets import disclosure
-from services.assets.contract_flags import STEPS
+from services.assets import disclosure, reviews
+from services.assets.contract_flags import STEPS, FlagSettings
 from services.assets.contracts import credit_check_character, id_check_character, mask_name
 from services.assets.models import (AssetItem, ContractPayment, DebtRepayment, Engagement, LandContract,
                                     ResourceItem, VillageDebt)
 from services.assets.registry import District
 from services.common import audit
+from services.common.tokens import Principal
 
 ACTOR = "system:demo-loader"
 SEED = 20260630
@@ -37,7 +38,8 @@ COMPANIES = ["京西农业发展有限公司", "门头沟区绿源种植专业�
 
 def load_ledgers(session: Session, district: District) -> dict[str, int]:
     """Makes the demo ledgers once; returns how many rows of each it made (all zero the second time)."""
-    made = dict.fromkeys(("assets", "resources", "contracts", "payments", "debts", "repayments", "publications"), 0)
+    made = dict.fromkeys(("assets", "resources", "contracts", "payments", "debts", "repayments", "publications",
+                          "review_items"), 0)
     if session.execute(select(func.count()).select_from(LandContract).where(LandContract.demo)).scalar_one():
         return made
     rng = random.Random(SEED)
@@ -48,6 +50,7 @@ def load_ledgers(session: Session, district: District) -> dict[str, int]:
     made["contracts"], made["payments"] = _contracts(session, rng, snapshots)
     made["debts"], made["repayments"] = _debts(session, rng, snapshots)
     made["publications"] = _publications(session, rng, snapshots, district)
+    made["review_items"] = _review(session, rng)
     audit.record(session, actor=ACTOR, action="load_demo", entity="ledgers", entity_id="demo", after=made)
     return made
 
@@ -211,3 +214,21 @@ def _publications(session: Session, rng: random.Random, snapshots: list[dict], d
             disclosure.publish(session, publication, actor=ACTOR, on=date(2026, 7, 15))
             made += 1
     return made
+
+
+REVIEWERS = ("auditor", "demo-auditor-2", "demo-auditor-3", "demo-auditor-4")
+DEMO_OUTCOMES = (("lawful", "程序资料已补齐，经复核合法合规"), ("renegotiated", "已与承包方重新协商，补签协议"),
+                 ("terminated", "经村民代表会议决议解除合同"), ("referred", "涉嫌违规，已移送区纪委监委"))
+
+
+def _review(session: Session, rng: random.Random) -> int:
+    """This year's special review, about a third of it decided, so the board shows progress."""
+    campaign = reviews.start_campaign(session, name="2026年涉地经济合同专项治理“回头看”", as_of=TODAY,
+                                      settings=FlagSettings(), reviewers=list(REVIEWERS), actor=ACTOR, demo=True)
+    items = reviews.list_items(session, Principal(subject="demo-loader", role="admin"), campaign, limit=100_000)
+    lead = Principal(subject="lead", role="audit_lead")
+    for item in items:
+        if rng.random() < 0.35:
+            outcome, note = rng.choices(DEMO_OUTCOMES, [60, 20, 10, 10])[0]
+            reviews.decide(session, campaign, item, lead, outcome=outcome, note=note, actor=ACTOR)
+    return len(items)

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from services.assets import contracts, debts, demo, demo_engagements, demo_ledgers
+from services.assets import contracts, debts, demo, demo_engagements, demo_ledgers, reviews
 from services.assets.contract_flags import FLAGS, FlagSettings
-from services.assets.models import LandContract, Publication
+from services.assets.models import LandContract, Publication, ReviewCampaign
 from services.common import audit
 from services.common.database import make_engine
 from services.common.migrate import upgrade
@@ -76,3 +76,15 @@ def test_loading_again_changes_nothing(loaded, district):
     assert set(again.values()) == {0}
     with Session(engine) as session:
         assert audit.verify_chain(session).ok
+
+
+def test_the_demo_review_campaign_is_part_way_through(loaded):
+    engine, made, _ = loaded
+    with Session(engine) as session:
+        campaign = session.scalars(select(ReviewCampaign)).one()
+        progress = reviews.progress(session, campaign)
+        mine = reviews.list_items(session, Principal(subject="auditor", role="auditor"), campaign, status="open")
+    total = progress["total"]
+    assert total["items"] == made["review_items"] > 0
+    assert 0 < total["decided"] < total["items"] and campaign.status == "open"
+    assert mine and all(item.reviewer == "auditor" for item in mine)
