@@ -6,9 +6,10 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway import assessment_pages, engagement_pages, pages, plan_pages, proxy, registry_pages
-from gateway import ledger_pages, public_pages
+from gateway import ledger_pages, public_pages, report_pages
 from gateway.signin import SignInRequired, redirect_to_sign_in
 from gateway.principals import ApiKeyCache
 from gateway.security import SecurityHeadersMiddleware
@@ -32,6 +33,19 @@ def _signer(settings: GatewaySettings) -> TokenSigner:
     return TokenSigner(pem, settings.token_issuer)
 
 
+class GatewayApp(FastAPI):
+    """FastAPI for pages; the API proxy, the hot path, is answered before FastAPI's stack."""
+
+    api: ASGIApp
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(proxy.PREFIX):
+            scope["app"] = self
+            await self.api(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
@@ -47,7 +61,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             await upstream.close()
         app.state.engine.dispose()
 
-    app = FastAPI(title="Zhenxing gateway", version="1", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = GatewayApp(title="Zhenxing gateway", version="1", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     install_error_handlers(app)
     app.add_exception_handler(SignInRequired, redirect_to_sign_in)
@@ -69,6 +83,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(public_pages.router)
     app.include_router(assessment_pages.router)
     app.include_router(ledger_pages.router)
-    # First in line: the API is the hot path, and every route before it is a regex tried in vain.
-    app.router.routes[0:0] = proxy.routes
+    app.include_router(report_pages.router)
+    app.api = RequestIdMiddleware(SecurityHeadersMiddleware(proxy.api), service="gateway")
     return app

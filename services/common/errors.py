@@ -58,6 +58,10 @@ class PreconditionRequired(DomainError):
     status, code, title = 428, "precondition_required", "Precondition required"
 
 
+class MethodNotAllowed(DomainError):
+    status, code, title = 405, "method_not_allowed", "Method not allowed"
+
+
 class TooManyRequests(DomainError):
     status, code, title = 429, "too_many_requests", "Too many requests"
 
@@ -133,6 +137,13 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected_error", path=request.url.path)
     return problem(500, "Internal error", "An unexpected error happened; quote the request id.",
                    "internal_error", request)
+
+
+async def problem_for(request: Request, exc: Exception) -> JSONResponse:
+    """The problem for a failure outside FastAPI's handlers (the gateway's ASGI proxy)."""
+    if isinstance(exc, DomainError):
+        return await _domain(request, exc)
+    return await _unexpected(request, exc)
 
 
 def install_error_handlers(app: FastAPI) -> None:

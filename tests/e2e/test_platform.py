@@ -94,10 +94,17 @@ class TestApiAccess:
         client, _ = sign_in(platform.gateway, "lead")
         assert client.get("/api/registry/v1/audit").status_code == 200
 
-    def test_unknown_service_is_404(self, platform):
-        key = _api_key(platform, "probe", "admin")
-        response = httpx.get(platform.gateway + "/api/nothing/v1/x", headers={"Authorization": f"Bearer {key}"})
-        assert response.status_code == 404
+    def test_unknown_service_and_wrong_method_are_problems_with_the_usual_headers(self, platform):
+        headers = {"Authorization": f"Bearer {_api_key(platform, 'probe', 'admin')}"}
+        for path in ("/api/nothing/v1/x", "/api/registry"):
+            response = httpx.get(platform.gateway + path, headers=headers)
+            assert response.status_code == 404 and response.json()["code"] == "unknown_service"
+            assert response.headers["content-type"] == "application/problem+json"
+        response = httpx.request("OPTIONS", platform.gateway + "/api/registry/v1/audit", headers=headers)
+        assert response.status_code == 405 and "PATCH" in response.headers["allow"]
+        answer = httpx.get(platform.gateway + "/api/registry/v1/audit", headers={**headers, "X-Request-ID": "probe-0001"})
+        assert answer.status_code == 200 and answer.headers["x-request-id"] == "probe-0001"
+        assert "script-src 'self'" in answer.headers["content-security-policy"]
 
 
 class TestServiceTokens:
