@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from services.assets import (routes_auditors, routes_checklists, routes_engagements, routes_fieldwork,
                              routes_findings, routes_ledgers, routes_plans, routes_public,
                              routes_reports)
+from services.assets.routes_evidence import router as evidence_router
 from services.assets.settings import AssetsSettings, get_settings
 from services.common.application import build_service_app
 
@@ -16,4 +17,4 @@ def create_app(settings: AssetsSettings | None = None) -> FastAPI:
                     "and debt ledgers, the special review and public disclosure (三资监管).",
         routers=[routes_auditors.router, routes_plans.router, routes_engagements.router, routes_fieldwork.router,
                  routes_findings.router, routes_checklists.router, routes_ledgers.router,
-                 routes_public.router, routes_reports.router])
+                 routes_public.router, evidence_router, routes_reports.router])

@@ -274,6 +274,33 @@ class Rectification(Base, table=True):
     updated_at: datetime = Field(default_factory=_now)
 
 
+class Evidence(Base, table=True):
+    """Evidence (证据材料): a photo or file attached to a checklist item, a finding or its rectification.
+
+    The content is stored once under its sha256 whatever the number of attachments; `purpose` says at
+    which stage it was attached (answer, finding, rectification). Type, size and pixels were checked
+    by content when it came in.
+    """
+
+    __table_args__ = (Index("ix_evidence_engagement_item", "engagement_id", "item_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    engagement_id: int = Field(foreign_key="engagement.id")
+    item_code: str | None = Field(default=None, max_length=40)
+    # A withdrawn finding takes its attachments with it (the audit trail keeps them; the file stays).
+    finding_id: int | None = Field(default=None, foreign_key="finding.id", ondelete="CASCADE", index=True)
+    purpose: str = Field(max_length=14)  # answer, finding, rectification
+    sha256: str = Field(max_length=64, index=True)
+    media_type: str = Field(max_length=100)
+    size: int
+    filename: str = Field(max_length=200)
+    width: int | None = None
+    height: int | None = None
+    thumbnail: bool = False
+    uploaded_by: str = Field(max_length=200)
+    uploaded_at: datetime = Field(default_factory=_now)
+
+
 # What Alembic compares against: this service's tables and the shared kernel tables.
 target_metadata = [Base.metadata, kernel_metadata]
 
