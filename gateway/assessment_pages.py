@@ -54,16 +54,8 @@ def problem_of(response, lang: str) -> dict:
 
 
 def explanation(item: dict, lang: str) -> str:
-    """The service's "中文 / English" sentence in the reader's language.
-
-    Its English halves sit after " / " up to the next "；" or "，", so one split cannot separate them.
-    """
-    sentence = item["sentence"]
-    if lang == "zh":
-        return re.sub(r" / [^；，]*", "", sentence)
-    english = [part.strip() for part in re.findall(r" / ([^；，]*)", sentence)]
-    value = [] if item["raw"] is None else [f"{item['raw']:g} {item['unit']}".strip()]
-    return f"{item['name_en'] or item['code']}: " + "; ".join(value + english)
+    """The service's sentence in the reader's language (it gives one per language)."""
+    return item["sentence"].get(lang) or item["sentence"]["zh"]
 
 
 # Scheme page ------------------------------------------------------------------------------------

@@ -13,6 +13,9 @@ from services.assessment.scoring import score
 from services.common.errors import NotFound
 
 SHOWN = ("unit_code", "unit_name", "town_code", "class_name", "total", "grade", "rank", "class_rank")
+# Units as an English sentence writes them; one not listed is left out there.
+UNIT_EN = {"元": " yuan", "万元": "0,000 yuan", "人": " people", "户": " households", "件": " cases", "个": "",
+           "次": " times", "亩": " mu", "%": "%", "": ""}
 METHOD_ZH = {"threshold_linear": "达标线性", "ratio": "目标比例", "percentile": "类内百分位", "yes_no": "是否",
              "deduction": "扣分", "bonus": "加分", "veto": "一票否决", "value": "数值"}
 
@@ -60,28 +63,43 @@ def _explained(spec: SchemeSpec, indicator: IndicatorSpec, class_name: str, raw,
             "sentence": sentence(indicator, raw, points, weight, target)}
 
 
-def sentence(indicator: IndicatorSpec, raw, points, weight: float, target: float | None) -> str:
-    """One line saying how the value became the points, in Chinese then English."""
-    shown = "缺数据 / missing" if raw is None else f"{raw:g}{indicator.unit}"
-    method, params = indicator.method, indicator.params
+def sentence(indicator: IndicatorSpec, raw, points, weight: float, target: float | None) -> dict[str, str]:
+    """One line per language saying how the value became the points: {"zh": ..., "en": ...}."""
+    name_en = indicator.name_en or indicator.code
+    shown = {"zh": "缺数据", "en": "missing"} if raw is None else {
+        "zh": f"{_n(raw)}{indicator.unit}", "en": f"{_n(raw)}{UNIT_EN.get(indicator.unit, '')}"}
     if raw is None and indicator.missing == "reweight":
-        return f"{indicator.name_zh}：{shown}，不计入并按比例折算其余指标 / left out, the others reweighted"
+        return {"zh": f"{indicator.name_zh}：缺数据，不计入并按比例折算其余指标",
+                "en": f"{name_en}: missing; left out, the others reweighted"}
+    rule = _rule(indicator, weight, target)
+    return {"zh": f"{indicator.name_zh}：{shown['zh']}；{rule['zh']}；得 {_n(points)} 分",
+            "en": f"{name_en}: {shown['en']}; {rule['en']}; {_n(points)} points"}
+
+
+def _rule(indicator: IndicatorSpec, weight: float, target: float | None) -> dict[str, str]:
+    method, params = indicator.method, indicator.params
     if method == "threshold_linear":
-        rule = f"下限 {params['floor']:g} 得 0 分，目标 {target:g} 得满分 {weight:g} 分 / floor gives 0, target gives {weight:g}"
-    elif method == "ratio":
-        rule = f"按完成目标 {target:g} 的比例计，满分 {weight:g} 分 / share of the target {target:g} times {weight:g}"
-    elif method == "percentile":
-        rule = f"按类内排位百分比计，满分 {weight:g} 分 / percentile within the class times {weight:g}"
-    elif method == "yes_no":
-        rule = f"达到即得 {weight:g} 分 / {weight:g} when met"
-    elif method in ("deduction", "bonus"):
-        rule = (f"每次{'扣' if method == 'deduction' else '加'} {params['per']:g} 分，最多 {params['cap']:g} 分 / "
-                f"{params['per']:g} per occurrence, at most {params['cap']:g}")
-    elif method == "veto":
-        rule = "触发即一票否决 / any occurrence vetoes the grade"
-    else:
-        rule = "仅供参考，不计分 / shown, not scored"
-    return f"{indicator.name_zh}：{shown}；{rule}；得 {points:g} 分 / {points:g} points"
+        return {"zh": f"下限 {_n(params['floor'])} 得 0 分，目标 {_n(target)} 得满分 {_n(weight)} 分",
+                "en": f"floor {_n(params['floor'])} gives 0, target {_n(target)} gives {_n(weight)}"}
+    if method == "ratio":
+        return {"zh": f"按完成目标 {_n(target)} 的比例计，满分 {_n(weight)} 分",
+                "en": f"share of the target {_n(target)} times {_n(weight)}"}
+    if method == "percentile":
+        return {"zh": f"按类内排位百分比计，满分 {_n(weight)} 分", "en": f"percentile within the class times {_n(weight)}"}
+    if method == "yes_no":
+        return {"zh": f"达到即得 {_n(weight)} 分", "en": f"{_n(weight)} when met"}
+    if method in ("deduction", "bonus"):
+        verb = "扣" if method == "deduction" else "加"
+        return {"zh": f"每次{verb} {_n(params['per'])} 分，最多 {_n(params['cap'])} 分",
+                "en": f"{_n(params['per'])} per occurrence, at most {_n(params['cap'])}"}
+    if method == "veto":
+        return {"zh": "触发即一票否决", "en": "any occurrence vetoes the grade"}
+    return {"zh": "仅供参考，不计分", "en": "shown, not scored"}
+
+
+def _n(value: float) -> str:
+    """A number as an office writes it: no exponent, no trailing zeros (1000000, 0.25)."""
+    return f"{value:.6f}".rstrip("0").rstrip(".") if value % 1 else f"{value:.0f}"
 
 
 def compare(session: Session, a: Run, b: Run, *, limit: int = 50) -> dict:

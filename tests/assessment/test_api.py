@@ -1,6 +1,7 @@
 """The assessment API end to end on a migrated database, reading the real registry in-process."""
 
 import io
+import re
 
 import pytest
 import python_calamine
@@ -106,7 +107,12 @@ class TestRuns:
         top = assessment.get(f"/v1/runs/{run['id']}/results?limit=1", headers=officer).json()["items"][0]
         detail = assessment.get(f"/v1/runs/{run['id']}/results/{top['unit_code']}", headers=officer).json()
         assert len(detail["indicators"]) == len(scheme["indicators"])
-        assert all(i["sentence"] for i in detail["indicators"])
+        for item in detail["indicators"]:
+            assert re.search(r"[\u4e00-\u9fff]", item["sentence"]["zh"]) and not re.search(r"[A-Za-z]", item["sentence"]["zh"])
+            assert item["sentence"]["en"] and not re.search(r"[\u4e00-\u9fff]", item["sentence"]["en"])
+        income = next(i for i in detail["indicators"] if i["code"] == "operating_income")
+        written = re.match(r"Operating income: ([\d.]+) yuan; ", income["sentence"]["en"])
+        assert written and float(written.group(1)) == income["raw"]
         assert round(sum(i["points"] for i in detail["indicators"]), 2) == pytest.approx(detail["total"])
 
     def test_town_officer_sees_only_published_results_of_their_towns(self, assessment, officer, as_role):
