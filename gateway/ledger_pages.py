@@ -1,18 +1,23 @@
-"""Pages of the ledgers (台账): the contract ledger with its flags, the debt dashboard, idle inventory.
+"""Pages of the ledgers (台账): the contract ledger with its flags, the debt dashboard, the inventory,
+the review campaign board and the ledgers' import.
 
 They read the assets service as the signed-in person, so its rules decide who sees which towns and
 whether an ID number is whole or masked; the pages show what they are given.
 """
 
 import asyncio
+from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
+from typing import Annotated
 
-from fastapi import APIRouter, Request
-from starlette.responses import Response
+from fastapi import APIRouter, Form, Request, UploadFile
+from starlette.responses import RedirectResponse, Response
 
-from gateway.backend import get_json, localized
+from gateway.backend import call, get_json, localized
 from gateway.charts import bar_chart, bar_width
-from gateway.pages import language, render
+from gateway.pages import CsrfChecked, language, render
+from gateway.registry_pages import _import_report
 from gateway.signin import SignedIn
 
 router = APIRouter(include_in_schema=False)
@@ -20,6 +25,8 @@ PAGE_SIZE = 50
 FLAG_KINDS = ("procedure", "term_too_long", "low_price", "arrears", "overrun", "expiring")
 ANY_FLAG = "any"
 TARGET_YEAR = 2027
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+IMPORT_KINDS = ("contracts", "debts", "assets", "resources")
 
 
 async def _town_names(request: Request, principal) -> dict[str, str]:
@@ -87,3 +94,95 @@ async def idle_inventory(request: Request, who: SignedIn) -> Response:
     idle, town_names = await asyncio.gather(get_json(request, principal, "assets", "/v1/inventory-idle"),
                                             _town_names(request, principal))
     return render(request, "ledgers/inventory.html", towns=idle["items"], town_names=town_names)
+
+
+@router.get("/ledgers/import")
+async def import_page(request: Request, who: SignedIn) -> Response:
+    return render(request, "ledgers/import.html", kinds=IMPORT_KINDS,
+                  chosen={"kind": "contracts", "mode": "all_or_nothing"}, report=None)
+
+
+@router.post("/ledgers/import")
+async def import_upload(request: Request, who: SignedIn, _: CsrfChecked, file: UploadFile,
+                        kind: Annotated[str, Form()] = "contracts", mode: Annotated[str, Form()] = "all_or_nothing",
+                        action: Annotated[str, Form()] = "check") -> Response:
+    """Sends the file to the assets service: "check" is a dry run, "apply" imports when the rules allow."""
+    params = {"kind": kind, "mode": mode, "dry_run": "true" if action == "check" else "false"}
+    response = await call(request, who[1], "assets", "POST", "/v1/imports", params=params,
+                          files={"file": (file.filename or "upload", await file.read(), file.content_type or "")})
+    chosen = {"kind": kind, "mode": mode, "filename": file.filename}
+    name = "villages/_import_report.html" if request.headers.get("hx-request") else "ledgers/import.html"
+    return render(request, name, kinds=IMPORT_KINDS, chosen=chosen,
+                  report=_import_report(response, language(request)))
+
+
+REVIEW_OUTCOMES = ("lawful", "renegotiated", "terminated", "referred")
+REVIEW_PAGE_SIZE = 25
+
+
+def _review_params(town: str, status: str, flag: str, cursor: str) -> dict:
+    return {"town": town, "status": status if status in ("open", "decided") else "",
+            "flag": flag if flag in FLAG_KINDS else "", "cursor": cursor, "limit": REVIEW_PAGE_SIZE}
+
+
+def _localized_item(item: dict, lang: str) -> dict:
+    """Reasons in the reader's language, the decision's time in Beijing time."""
+    decided = item.get("decided_at")
+    shown = datetime.fromisoformat(decided).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if decided else ""
+    return {**item, "decided_at_local": shown,
+            "flags": [{**f, "reason": localized(f["reason"], lang)} for f in item.get("flags") or []]}
+
+
+@router.get("/ledgers/reviews")
+async def review_board(request: Request, who: SignedIn, campaign: int | None = None, town: str = "",
+                       status: str = "open", flag: str = "", cursor: str = "") -> Response:
+    """Campaigns, the chosen one's progress by town, and its items with their reasons and outcome forms."""
+    principal = who[1]
+    campaigns, town_names = await asyncio.gather(get_json(request, principal, "assets", "/v1/reviews"),
+                                                 _town_names(request, principal))
+    chosen = next((c for c in campaigns["items"] if c["id"] == campaign), None) if campaign else None
+    chosen = chosen or (campaigns["items"][0] if campaigns["items"] else None)
+    context = {"campaigns": campaigns["items"], "campaign": chosen, "town_names": town_names,
+               "flag_kinds": FLAG_KINDS, "outcomes": REVIEW_OUTCOMES,
+               "filters": {"town": town, "status": status, "flag": flag}, "items": [], "next_cursor": None,
+               "progress": None}
+    if chosen:
+        path = f"/v1/reviews/{chosen['id']}"
+        progress, page = await asyncio.gather(
+            get_json(request, principal, "assets", path + "/progress"),
+            get_json(request, principal, "assets", path + "/items", **_review_params(town, status, flag, cursor)))
+        context |= {"progress": progress, "next_cursor": page["next_cursor"],
+                    "items": [_localized_item(i, language(request)) for i in page["items"]]}
+    if request.headers.get("hx-request") and request.headers.get("hx-target") == "review-items":
+        return render(request, "ledgers/_review_items.html", **context)
+    return render(request, "ledgers/reviews.html", **context)
+
+
+@router.post("/ledgers/reviews/{campaign_id}/items/{item_id}")
+async def record_outcome(request: Request, campaign_id: int, item_id: int, who: SignedIn, _: CsrfChecked,
+                         outcome: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "") -> Response:
+    """Records one item's outcome; htmx swaps the item in place and the progress beside it."""
+    principal, lang = who[1], language(request)
+    path = f"/v1/reviews/{campaign_id}"
+    response = await call(request, principal, "assets", "POST", f"{path}/items/{item_id}/outcome",
+                          json={"outcome": outcome, "note": note})
+    if response.status_code == 200:
+        if not request.headers.get("hx-request"):
+            return RedirectResponse(f"/ledgers/reviews?campaign={campaign_id}", status_code=303)
+        progress, town_names = await asyncio.gather(get_json(request, principal, "assets", path + "/progress"),
+                                                    _town_names(request, principal))
+        return render(request, "ledgers/_review_decided.html", item=_localized_item(response.json(), lang),
+                      progress=progress, town_names=town_names, outcomes=REVIEW_OUTCOMES)
+    problem = response.json()
+    errors = {e["field"].split(".")[-1]: localized(e["message"], lang) for e in problem.get("errors") or []}
+    errors = errors or {"form": localized(problem.get("detail", ""), lang)}
+    item = await _review_item(request, principal, campaign_id, item_id)
+    if item is None:
+        return render(request, "ledgers/_review_error.html", response.status_code, errors=errors)
+    return render(request, "ledgers/_review_item.html", 422, item=_localized_item(item, lang),
+                  campaign={"id": campaign_id}, outcomes=REVIEW_OUTCOMES, errors=errors,
+                  values={"outcome": outcome, "note": note}, town_names=await _town_names(request, principal))
+
+
+async def _review_item(request: Request, principal, campaign_id: int, item_id: int) -> dict | None:
+    return await get_json(request, principal, "assets", f"/v1/reviews/{campaign_id}/items/{item_id}")

@@ -73,9 +73,11 @@ def list_items(session: Session, principal: Principal, campaign: ReviewCampaign,
     return list(items)
 
 
-def get_item(session: Session, campaign: ReviewCampaign, item_id: int) -> ReviewItem:
+def get_item(session: Session, campaign: ReviewCampaign, item_id: int, reader: Principal | None = None) -> ReviewItem:
+    """The campaign's item; a `reader` who is an auditor finds only the items given to them."""
     item = session.get(ReviewItem, item_id)
-    if item is None or item.campaign_id != campaign.id:
+    hidden = reader is not None and reader.role == "auditor" and item is not None and item.reviewer != reader.subject
+    if item is None or item.campaign_id != campaign.id or hidden:
         raise NotFound(f"没有编号为 {item_id} 的复核事项 / no review item {item_id}", code="review_item_not_found")
     return item
 

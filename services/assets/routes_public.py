@@ -69,6 +69,12 @@ def campaign_items(campaign_id: int, session: SessionDep, who: Reviewer, reviewe
     return json_response(_page([reviews.item_view(i) for i in found], limit))
 
 
+@router.get("/v1/reviews/{campaign_id}/items/{item_id}")
+def campaign_item(campaign_id: int, item_id: int, session: SessionDep, who: Reviewer):
+    item = reviews.get_item(session, reviews.get_campaign(session, campaign_id), item_id, who)
+    return json_response(reviews.item_view(item), version=item.version)
+
+
 @router.post("/v1/reviews/{campaign_id}/items/{item_id}/outcome")
 def decide_item(campaign_id: int, item_id: int, body: OutcomeIn, session: SessionDep, who: Reviewer):
     campaign = reviews.get_campaign(session, campaign_id)

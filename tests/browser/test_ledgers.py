@@ -63,3 +63,33 @@ def test_public_village_page_fits_a_phone_without_signing_in(browser, platform, 
     assert response.status == 200
     assert "/login" not in final_url
     assert max(widths) <= 360
+
+
+def test_a_reviewer_records_an_outcome_and_the_board_moves_on(page, artifacts):
+    sign_in(page, "auditor")
+    page.goto("/ledgers/reviews")
+    total = page.locator("[data-testid=review-total]")
+    decided = int(total.get_attribute("data-decided"))
+    item = page.locator("[data-testid=review-item][data-status=open]").first
+    expect(item).to_be_visible()
+    selector = "#" + item.get_attribute("id")
+    assert item.locator("[data-flag]").count() >= 1  # each flag with its reason
+    assert page.locator("[data-testid=review-town-row]").count() >= 1
+
+    page.locator(f"{selector} input[value=renegotiated]").check()
+    page.locator(f"{selector} [data-testid=review-save]").click()
+    expect(page.locator(f"{selector} [data-testid=review-error]")).to_be_visible()  # renegotiating needs a note
+    expect(total).to_have_attribute("data-decided", str(decided))
+
+    page.locator(f"{selector} [data-testid=review-note]").fill("已与承包方重新协商，补签协议")
+    expect(page.locator(f"{selector} input[value=renegotiated]")).to_be_checked()  # the choice was kept
+    page.locator(f"{selector} [data-testid=review-save]").click()
+    expect(page.locator(f"{selector} [data-testid=review-outcome][data-outcome=renegotiated]")).to_be_visible()
+    expect(total).to_have_attribute("data-decided", str(decided + 1))
+    page.screenshot(path=str(artifacts / "ledger-review-board.png"), full_page=True)
+
+    page.reload()
+    expect(page.locator(selector)).to_have_count(0)  # the open list no longer holds it
+    page.select_option("[data-testid=review-status]", "decided")
+    expect(page.locator("#review-items [data-testid=review-count][data-filter-status=decided]")).to_have_count(1)
+    expect(page.locator(f"{selector} [data-testid=review-outcome]")).to_be_visible()
