@@ -186,3 +186,86 @@ async def record_outcome(request: Request, campaign_id: int, item_id: int, who: 
 
 async def _review_item(request: Request, principal, campaign_id: int, item_id: int) -> dict | None:
     return await get_json(request, principal, "assets", f"/v1/reviews/{campaign_id}/items/{item_id}")
+
+
+CHECK_OUTCOMES = ("confirmed", "changed", "missing", "new")
+
+
+def _this_year() -> int:
+    return datetime.now(SHANGHAI).year
+
+
+async def _inventory_context(request: Request, principal, town: str, org: str, year: int) -> dict:
+    """A town's organizations and, for the chosen one, its assets, resources and the year's round."""
+    town_names, organizations = await asyncio.gather(
+        _town_names(request, principal),
+        get_json(request, principal, "registry", "/v1/organizations", town=town, level="village", limit=200)
+        if town else _nothing())
+    context = {"town_names": town_names, "organizations": organizations["items"], "outcomes": CHECK_OUTCOMES,
+               "filters": {"town": town, "org": org, "year": year}, "assets": [], "resources": [],
+               "round": None, "marks": {}}
+    if town and org not in {o["credit_code"] for o in organizations["items"]}:
+        org = context["filters"]["org"] = ""  # the town changed under a chosen organization
+    if not org:
+        return context
+    assets, resources, rounds = await asyncio.gather(
+        get_json(request, principal, "assets", "/v1/inventory/assets", credit_code=org, limit=500),
+        get_json(request, principal, "assets", "/v1/inventory/resources", credit_code=org, limit=500),
+        get_json(request, principal, "assets", "/v1/inventory-rounds", credit_code=org, year=year))
+    context |= {"assets": assets["items"], "resources": resources["items"]}
+    if rounds["items"]:
+        found = await get_json(request, principal, "assets", f"/v1/inventory-rounds/{rounds['items'][0]['id']}")
+        context |= {"round": found, "marks": {(c["item_type"], c["item_id"]): c for c in found["checks"]}}
+    return context
+
+
+async def _nothing() -> dict:
+    return {"items": []}
+
+
+@router.get("/ledgers/assets")
+async def inventory_page(request: Request, who: SignedIn, town: str = "", org: str = "",
+                         year: int | None = None) -> Response:
+    """One organization's assets and resources, and the year's inventory round item by item."""
+    context = await _inventory_context(request, who[1], town, org, year or _this_year())
+    return render(request, "ledgers/assets.html", **context)
+
+
+@router.post("/ledgers/assets/rounds")
+async def start_round(request: Request, who: SignedIn, _: CsrfChecked, town: Annotated[str, Form()],
+                      org: Annotated[str, Form()], year: Annotated[int, Form()]) -> Response:
+    response = await call(request, who[1], "assets", "POST", "/v1/inventory-rounds",
+                          json={"credit_code": org, "year": year})
+    return await _after_round_change(request, who, response, town, org, year)
+
+
+@router.post("/ledgers/assets/rounds/{round_id}/checks")
+async def mark_item(request: Request, round_id: int, who: SignedIn, _: CsrfChecked, town: Annotated[str, Form()],
+                    org: Annotated[str, Form()], year: Annotated[int, Form()], item_type: Annotated[str, Form()],
+                    item_id: Annotated[int, Form()], outcome: Annotated[str, Form()],
+                    note: Annotated[str, Form()] = "") -> Response:
+    """Marks one item confirmed, changed, missing or new; htmx swaps the organization's tables."""
+    response = await call(request, who[1], "assets", "PUT", f"/v1/inventory-rounds/{round_id}/checks",
+                          json={"item_type": item_type, "item_id": item_id, "outcome": outcome, "note": note})
+    return await _after_round_change(request, who, response, town, org, year)
+
+
+@router.post("/ledgers/assets/rounds/{round_id}/close")
+async def close_round(request: Request, round_id: int, who: SignedIn, _: CsrfChecked, town: Annotated[str, Form()],
+                      org: Annotated[str, Form()], year: Annotated[int, Form()]) -> Response:
+    response = await call(request, who[1], "assets", "POST", f"/v1/inventory-rounds/{round_id}/close")
+    return await _after_round_change(request, who, response, town, org, year)
+
+
+async def _after_round_change(request: Request, who, response, town: str, org: str, year: int) -> Response:
+    """The tables again (htmx) or the page (a plain form post), with the service's refusal in words."""
+    failed = response.status_code >= 400
+    if not failed and not request.headers.get("hx-request"):
+        return RedirectResponse(f"/ledgers/assets?town={town}&org={org}&year={year}", status_code=303)
+    context = await _inventory_context(request, who[1], town, org, year)
+    if failed:
+        context["problem"] = localized(response.json().get("detail", ""), language(request))
+    status = 422 if failed else 200
+    if request.headers.get("hx-request"):
+        return render(request, "ledgers/_inventory_org.html", status, **context)
+    return render(request, "ledgers/assets.html", status, **context)

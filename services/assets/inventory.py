@@ -111,6 +111,16 @@ def start_round(session: Session, year: int, organization: dict, *, actor: str, 
     return inventory_round
 
 
+def list_rounds(session: Session, principal: Principal, *, credit_code: str | None = None,
+                year: int | None = None) -> list[InventoryRound]:
+    query = select(InventoryRound)
+    for column, value in ((InventoryRound.credit_code, credit_code), (InventoryRound.year, year)):
+        if value:
+            query = query.where(column == value)
+    order = (InventoryRound.year.desc(), InventoryRound.id)
+    return list(session.scalars(ledger_scope(query, InventoryRound, principal).order_by(*order).limit(500)))
+
+
 def get_round(session: Session, principal: Principal, round_id: int) -> InventoryRound:
     query = ledger_scope(select(InventoryRound).where(InventoryRound.id == round_id), InventoryRound, principal)
     found = session.scalars(query).first()

@@ -87,6 +87,15 @@ def start_round(body: RoundIn, request: Request, session: SessionDep, who: Ledge
     return json_response(inventory.round_view(session, found), status=201)
 
 
+@router.get("/v1/inventory-rounds")
+def list_rounds(session: SessionDep, who: LedgerReader, credit_code: str | None = None,
+                year: Annotated[int | None, Query(ge=2000, le=2100)] = None):
+    """Rounds newest year first, without their checks (read one round for those)."""
+    found = inventory.list_rounds(session, who, credit_code=credit_code, year=year)
+    return json_response({"items": [{k: v for k, v in inventory.round_view(session, r).items() if k != "checks"}
+                                    for r in found], "next_cursor": None})
+
+
 @router.get("/v1/inventory-rounds/{round_id}")
 def read_round(round_id: int, session: SessionDep, who: LedgerReader):
     return json_response(inventory.round_view(session, inventory.get_round(session, who, round_id)))

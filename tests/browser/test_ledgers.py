@@ -93,3 +93,30 @@ def test_a_reviewer_records_an_outcome_and_the_board_moves_on(page, artifacts):
     page.select_option("[data-testid=review-status]", "decided")
     expect(page.locator("#review-items [data-testid=review-count][data-filter-status=decided]")).to_have_count(1)
     expect(page.locator(f"{selector} [data-testid=review-outcome]")).to_be_visible()
+
+
+def test_the_yearly_inventory_round_marks_items_one_by_one(page, artifacts):
+    sign_in(page, "lead")
+    page.goto("/ledgers/assets")
+    page.select_option("[data-testid=inventory-town]", "110109104000")
+    org = page.locator("[data-testid=inventory-org] option:nth-child(2)")
+    expect(org).to_be_attached()
+    page.select_option("[data-testid=inventory-org]", org.get_attribute("value"))
+    expect(page.locator("[data-testid=inventory-asset]").first).to_be_visible()
+    assert page.locator("[data-testid=inventory-resource]").count() >= 1
+    assert "org=" in page.url
+
+    page.locator("[data-testid=start-round]").click()
+    summary = page.locator("[data-testid=round-summary]")
+    expect(summary).to_have_attribute("data-status", "open")
+    unchecked = int(summary.get_attribute("data-unchecked"))
+    assert unchecked >= 1
+    page.locator("[data-testid=inventory-asset]").first.locator("[data-testid=mark-missing]").click()
+    expect(summary).to_have_attribute("data-unchecked", str(unchecked - 1))
+    expect(page.locator("[data-testid=inventory-asset]").first.locator("[data-testid=inventory-mark]")) \
+        .to_have_attribute("data-outcome", "missing")
+
+    page.locator("[data-testid=close-round]").click()  # items are left: the service refuses, in words
+    expect(page.locator("[data-testid=inventory-problem]")).to_be_visible()
+    expect(summary).to_have_attribute("data-status", "open")
+    page.screenshot(path=str(artifacts / "ledger-inventory-round.png"), full_page=True)
