@@ -3,7 +3,10 @@ lead's review and the findings and rectification board.
 
 Everything goes through the assets service's API as the signed-in person; the service decides who
 may see or change what. Answers save one by one through htmx; `static/js/offline-answers.js`
-keeps the ones the network lost in the browser and sends them again when it is back.
+keeps the ones the network lost in the browser and sends them again when it is back. Evidence goes
+straight to the API proxy (`/api/assets/v1/engagements/{id}/evidence`, `static/js/evidence-upload.js`)
+with upload progress; items shown only when another answer has a value are hidden until it has
+(`static/js/show-if.js`).
 """
 
 from fastapi import APIRouter, Request
@@ -46,8 +49,27 @@ async def checklist_page(request: Request, engagement_id: int, who: SignedIn) ->
     except (NotFound, Forbidden):
         return render(request, "plans/missing.html", 404)
     findings = await get_json(request, who[1], "assets", f"/v1/engagements/{engagement_id}/findings")
+    attached = await get_json(request, who[1], "assets", f"/v1/engagements/{engagement_id}/evidence")
+    evidence: dict[str, list[dict]] = {}
+    for row in attached["items"]:
+        evidence.setdefault(row["item_code"], []).append(row)
+    values = {i["code"]: (i["answer"] or {}).get("value") for s in checklist["sections"] for i in s["items"]}
     return render(request, "engagements/checklist.html", e=checklist, findings=findings["items"],
-                  problem=request.query_params.get("problem"))
+                  evidence=evidence, hidden={i["code"] for s in checklist["sections"] for i in s["items"]
+                                             if not shown(i["show_if"], values)},
+                  upload_limit=attached.get("max_bytes", 0), problem=request.query_params.get("problem"))
+
+
+def shown(show_if: dict | None, values: dict[str, object]) -> bool:
+    """The assets service's rule (`checklists.visible`): shown when the other answer is among the listed
+    values, or has any value when none are listed. `static/js/show-if.js` applies it again on change."""
+    if not show_if:
+        return True
+    other = values.get(show_if["item"])
+    wanted = show_if.get("in")
+    if wanted is None:
+        return other not in (None, "", [])
+    return bool(set(other) & set(wanted)) if isinstance(other, list) else other in wanted
 
 
 def _answer_value(form, item_type: str):

@@ -44,10 +44,12 @@ def upload(engagement_id: int, request: Request, who: EngagementReader,
 
 
 @router.get("/v1/engagements/{engagement_id}/evidence")
-def list_evidence(engagement_id: int, session: SessionDep, who: EngagementReader, item_code: str | None = None,
-                  finding_id: int | None = None):
+def list_evidence(engagement_id: int, request: Request, session: SessionDep, who: EngagementReader,
+                  item_code: str | None = None, finding_id: int | None = None):
+    """The attachments, oldest first, and `max_bytes`, the largest file taken (a phone checks before sending)."""
     found = evidence.list_evidence(session, who, engagement_id, item_code=item_code, finding_id=finding_id)
-    return json_response({"items": [evidence.evidence_view(row) for row in found], "next_cursor": None})
+    return json_response({"items": [evidence.evidence_view(row) for row in found], "next_cursor": None,
+                          "max_bytes": request.app.state.settings.evidence_max_bytes})
 
 
 @router.get("/v1/evidence/{evidence_id}")
