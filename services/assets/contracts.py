@@ -92,6 +92,23 @@ def create_contract(session: Session, organization: dict, values: dict, *, actor
     return contract
 
 
+def change_contract(session: Session, contract: LandContract, changes: dict, *, actor: str) -> LandContract:
+    """Applies a PATCH after checking the contract it would leave (counterparty, term); one audit record."""
+    merged = {name: getattr(contract, name) for name in CONTRACT_FIELDS} | changes
+    check_counterparty(merged)
+    check_term(merged)
+    before = _audited(contract)
+    for name in CONTRACT_FIELDS:
+        if merged[name] != getattr(contract, name):
+            setattr(contract, name, merged[name])
+    contract.version += 1
+    contract.updated_at = datetime.now(UTC)
+    session.flush()
+    audit.record(session, actor=actor, action="change", entity="land_contract", entity_id=str(contract.id),
+                 before=before, after=_audited(contract))
+    return contract
+
+
 def _audited(contract: LandContract) -> dict:
     shown = {name: getattr(contract, name) for name in CONTRACT_FIELDS}
     shown["counterparty_id_number"] = mask_id_number(shown["counterparty_id_number"])

@@ -57,6 +57,22 @@ def create_debt(session: Session, organization: dict, values: dict, *, actor: st
     return debt
 
 
+def change_debt(session: Session, debt: VillageDebt, changes: dict, *, actor: str) -> VillageDebt:
+    """Applies a PATCH after checking the dates it would leave; one audit record."""
+    merged = {name: getattr(debt, name) for name in DEBT_FIELDS} | changes
+    if merged["due_on"] and merged["due_on"] < merged["incurred_on"]:
+        raise Invalid("due_on", "到期日不能早于发生日 / must not be before incurred_on")
+    before = {name: getattr(debt, name) for name in DEBT_FIELDS}
+    for name, value in changes.items():
+        setattr(debt, name, value)
+    debt.version += 1
+    debt.updated_at = datetime.now(UTC)
+    session.flush()
+    audit.record(session, actor=actor, action="change", entity="village_debt", entity_id=str(debt.id),
+                 before=before, after={name: getattr(debt, name) for name in DEBT_FIELDS})
+    return debt
+
+
 def get_debt(session: Session, principal: Principal, debt_id: int) -> VillageDebt:
     debt = session.scalars(ledger_scope(select(VillageDebt).where(VillageDebt.id == debt_id), VillageDebt,
                                         principal)).first()

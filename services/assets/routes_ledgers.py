@@ -13,11 +13,11 @@ from services.assets import contracts, debts, exports, inventory, ledger_imports
 from services.assets.access import LedgerEditor, LedgerReader, actor, require_town
 from services.assets.contract_flags import FLAGS, FlagSettings
 from services.assets.organizations import ledger_snapshot, organization_snapshot
-from services.assets.schemas_ledgers import (AssetIn, CheckIn, ContractIn, DebtIn, PaymentIn, RepaymentIn,
-                                             ResourceIn, RoundIn)
+from services.assets.schemas_ledgers import (AssetIn, AssetPatch, CheckIn, ContractIn, ContractPatch, DebtIn,
+                                             DebtPatch, PaymentIn, RepaymentIn, ResourceIn, ResourcePatch, RoundIn)
 from services.common.database import SessionDep
 from services.common.errors import Invalid
-from services.common.http import IdempotencyDep, decode_cursor, encode_cursor, json_response
+from services.common.http import IdempotencyDep, check_if_match, etag, decode_cursor, encode_cursor, json_response
 from services.common.imports import Mode, UploadDep, refused, upload_idempotency
 
 router = APIRouter(tags=["ledgers"])
@@ -37,6 +37,23 @@ def _organization(request: Request, who, credit_code: str) -> dict:
     return organization
 
 
+NULLABLE = {"acquired_on", "counterparty_credit_code", "counterparty_id_number", "due_on", "approval_reference",
+            "approved_on"}
+
+
+def _changes(body) -> dict:
+    """The fields a PATCH sent; null only where the field may be empty."""
+    changes = body.model_dump(exclude_unset=True)
+    for name, value in changes.items():
+        if value is None and name not in NULLABLE:
+            raise Invalid(name, "不能为空 / may not be null")
+    if not changes:
+        raise Invalid("body", "没有要修改的字段 / send at least one field to change")
+    if changes.get("procedure") is not None:
+        changes["procedure"] = body.model_dump(include={"procedure"}, mode="json")["procedure"]
+    return changes
+
+
 def _page(items: list[dict], limit: int, key: str = "id") -> dict:
     return {"items": items, "next_cursor": encode_cursor({key: items[-1][key]}) if len(items) == limit else None}
 
@@ -51,7 +68,7 @@ def add_asset(body: AssetIn, request: Request, session: SessionDep, who: LedgerE
         return replay
     values = body.model_dump(exclude={"credit_code"})
     item = inventory.add_item(session, "asset", _organization(request, who, body.credit_code), values, actor=actor(who))
-    return idem.remember(session, inventory.item_view("asset", item))
+    return idem.remember(session, inventory.item_view("asset", item), headers={"ETag": etag(item.version)})
 
 
 @router.post("/v1/inventory/resources", status_code=201)
@@ -61,7 +78,7 @@ def add_resource(body: ResourceIn, request: Request, session: SessionDep, who: L
     values = body.model_dump(exclude={"credit_code"})
     item = inventory.add_item(session, "resource", _organization(request, who, body.credit_code), values,
                               actor=actor(who))
-    return idem.remember(session, inventory.item_view("resource", item))
+    return idem.remember(session, inventory.item_view("resource", item), headers={"ETag": etag(item.version)})
 
 
 @router.get("/v1/inventory/{item_type}")
@@ -72,6 +89,31 @@ def list_items(item_type: Literal["assets", "resources"], session: SessionDep, w
     found = inventory.list_items(session, who, kind_of, town=town, unit=unit, credit_code=credit_code, status=status,
                                  kind=kind, limit=limit, after=_after(cursor))
     return json_response(_page([inventory.item_view(kind_of, i) for i in found], limit))
+
+
+@router.get("/v1/inventory/{item_type}/{item_id}")
+def read_item(item_type: Literal["assets", "resources"], item_id: int, session: SessionDep, who: LedgerReader):
+    kind_of = item_type.removesuffix("s")
+    item = inventory.get_item(session, who, kind_of, item_id)
+    return json_response(inventory.item_view(kind_of, item), version=item.version)
+
+
+@router.patch("/v1/inventory/assets/{item_id}")
+def edit_asset(item_id: int, body: AssetPatch, request: Request, session: SessionDep, who: LedgerEditor):
+    """Changes the fields sent; If-Match with the ETag last read (412 when stale, 428 when missing)."""
+    return _edit_item("asset", item_id, body, request, session, who)
+
+
+@router.patch("/v1/inventory/resources/{item_id}")
+def edit_resource(item_id: int, body: ResourcePatch, request: Request, session: SessionDep, who: LedgerEditor):
+    return _edit_item("resource", item_id, body, request, session, who)
+
+
+def _edit_item(kind_of: str, item_id: int, body, request: Request, session, who):
+    item = inventory.get_item(session, who, kind_of, item_id)
+    check_if_match(request, item.version)
+    inventory.change_item(session, kind_of, item, _changes(body), actor=actor(who))
+    return json_response(inventory.item_view(kind_of, item), version=item.version)
 
 
 @router.get("/v1/inventory-idle")
@@ -151,6 +193,16 @@ def read_contract(contract_id: int, session: SessionDep, who: LedgerReader):
     return json_response(contracts.contract_view(contract, who, flags), version=contract.version)
 
 
+@router.patch("/v1/contracts/{contract_id}")
+def edit_contract(contract_id: int, body: ContractPatch, request: Request, session: SessionDep, who: LedgerEditor):
+    """Changes the fields sent; If-Match with the ETag last read (412 when stale, 428 when missing)."""
+    contract = contracts.get_contract(session, who, contract_id)
+    check_if_match(request, contract.version)
+    contracts.change_contract(session, contract, _changes(body), actor=actor(who))
+    flags = contracts.flags_by_contract(session, FlagSettings(), _today()).get(contract.id, [])
+    return json_response(contracts.contract_view(contract, who, flags), version=contract.version)
+
+
 @router.post("/v1/contracts/{contract_id}/payments", status_code=201)
 def add_payment(contract_id: int, body: PaymentIn, session: SessionDep, who: LedgerEditor, idem: IdempotencyDep):
     if replay := idem.replay(session):
@@ -168,7 +220,8 @@ def add_debt(body: DebtIn, request: Request, session: SessionDep, who: LedgerEdi
         return replay
     debt = debts.create_debt(session, _organization(request, who, body.credit_code),
                              body.model_dump(exclude={"credit_code"}), actor=actor(who))
-    return idem.remember(session, debts.debt_view(debt, debt.principal + debt.interest, _today()))
+    return idem.remember(session, debts.debt_view(debt, debt.principal + debt.interest, _today()),
+                         headers={"ETag": etag(debt.version)})
 
 
 @router.get("/v1/debts")
@@ -193,6 +246,16 @@ def debt_totals(session: SessionDep, who: LedgerReader, level: Literal["village"
 @router.get("/v1/debts/{debt_id}")
 def read_debt(debt_id: int, session: SessionDep, who: LedgerReader):
     debt = debts.get_debt(session, who, debt_id)
+    return json_response(debts.debt_view(debt, debts.outstanding_now(session, [debt])[debt.id], _today()),
+                         version=debt.version)
+
+
+@router.patch("/v1/debts/{debt_id}")
+def edit_debt(debt_id: int, body: DebtPatch, request: Request, session: SessionDep, who: LedgerEditor):
+    """Changes the fields sent; If-Match with the ETag last read (412 when stale, 428 when missing)."""
+    debt = debts.get_debt(session, who, debt_id)
+    check_if_match(request, debt.version)
+    debts.change_debt(session, debt, _changes(body), actor=actor(who))
     return json_response(debts.debt_view(debt, debts.outstanding_now(session, [debt])[debt.id], _today()),
                          version=debt.version)
 

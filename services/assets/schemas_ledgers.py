@@ -147,3 +147,64 @@ class PublicationIn(Body):
 
 class PublishIn(Body):
     published_on: date | None = None
+
+
+def _money(default=None):
+    return Field(default=default, ge=0, max_digits=16, decimal_places=2)
+
+
+class AssetPatch(Body):
+    """The fields a PATCH may change; a field left out stays as it is."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: Literal["building", "facility", "equipment", "vehicle", "other"] | None = None
+    book_value: Decimal | None = _money()
+    acquired_on: date | None = None
+    location: str | None = Field(default=None, max_length=200)
+    status: Literal["in_use", "leased", "idle", "disposed"] | None = None
+
+
+class ResourcePatch(Body):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: Literal["arable", "forest", "garden", "grassland", "construction", "other"] | None = None
+    area_mu: Decimal | None = Field(default=None, gt=0, max_digits=14, decimal_places=2)
+    location: str | None = Field(default=None, max_length=200)
+    status: Literal["contracted", "own_use", "idle"] | None = None
+
+
+class ContractPatch(Body):
+    counterparty_kind: Literal["enterprise", "person"] | None = None
+    counterparty_name: str | None = Field(default=None, min_length=1, max_length=200)
+    counterparty_credit_code: str | None = Field(default=None, max_length=18)
+    counterparty_id_number: str | None = Field(default=None, max_length=18)
+    kind: Literal["arable", "forest", "garden", "grassland", "construction", "building", "other"] | None = None
+    use: str | None = Field(default=None, max_length=200)
+    area_mu: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
+    asset_ids: list[int] | None = Field(default=None, max_length=100)
+    resource_ids: list[int] | None = Field(default=None, max_length=100)
+    signed_on: date | None = None
+    term_start: date | None = None
+    term_end: date | None = None
+    annual_rent: Decimal | None = _money()
+    payment_cycle_months: Literal[1, 3, 6, 12] | None = None
+    procedure: dict[str, ProcedureStep] | None = None
+    state: Literal["performing", "ended", "terminated"] | None = None
+
+    @field_validator("procedure")
+    @classmethod
+    def known_steps(cls, value: dict | None) -> dict | None:
+        return value if value is None else ContractIn.known_steps(value)
+
+
+class DebtPatch(Body):
+    creditor_kind: Literal["bank", "enterprise", "person", "government", "other"] | None = None
+    creditor_name: str | None = Field(default=None, min_length=1, max_length=200)
+    origin: Literal["construction", "operations", "guarantee", "other"] | None = None
+    principal: Decimal | None = Field(default=None, gt=0, max_digits=16, decimal_places=2)
+    interest: Decimal | None = _money()
+    incurred_on: date | None = None
+    due_on: date | None = None
+    approval_reference: str | None = Field(default=None, max_length=200)
+    approved_on: date | None = None
+    disposal: Literal["repay", "settle_assets", "write_off", "negotiate"] | None = None
+    responsible_person: str | None = Field(default=None, min_length=1, max_length=100)
