@@ -74,9 +74,9 @@ def load_demo():
         made = demo_ledgers.load_ledgers(session, district)
     typer.echo(f"assets: demo ledgers created {made}")
     with _registry_reader("assessment") as registry:
-        document = assessment_inputs.read_registry(registry, assessment_demo.DISTRICT, assessment_demo.YEAR)
+        documents = {d: assessment_inputs.read_registry(registry, d, y) for d, y in assessment_demo.PERIODS}
     with Session(_engine("assessment")) as session, session.begin():
-        made = assessment_demo.load_demo(session, document)
+        made = assessment_demo.load_demo(session, documents)
     typer.echo(f"assessment: demo created {made or 'nothing (already loaded)'}")
 
 

@@ -1,17 +1,21 @@
-"""Demo (演示数据): the 乡村振兴实绩考核 scheme of 门头沟区, published, with its 2025 period and a computed run.
+"""Demo (演示数据): the 乡村振兴实绩考核 scheme of 门头沟区 and the 经营村庄分类考评 of 郫都区 (demo_pidu),
+each published, with its 2025 period and a computed, published run.
 
-Loading again changes nothing. `document` is what `inputs.read_registry` gives for the district.
+Loading again changes nothing. `documents` maps each district in PERIODS to what `inputs.read_registry`
+gives for it.
 """
 
 from sqlmodel import Session, select
 
-from services.assessment import inputs, runs, schemes
+from services.assessment import demo_pidu, inputs, runs, schemes
+from services.common import audit
 from services.assessment.models import Period, Scheme
 from services.assessment.schemas import SchemeIn
 from services.assessment.scoring import score
 
 ACTOR = "system:demo-loader"
 DISTRICT, YEAR = "110109000000", 2025
+PERIODS = ((DISTRICT, YEAR), (demo_pidu.DISTRICT, demo_pidu.YEAR))
 CLASSES = ["集聚提升类", "城郊融合类", "特色保护类", "搬迁撤并类"]
 
 
@@ -60,18 +64,31 @@ SCHEME = {
 }
 
 
-def load_demo(session: Session, document: dict) -> dict[str, int]:
-    """The published scheme, the 2025 period with `document` as its snapshot, and a finished run."""
-    if session.exec(select(Scheme).where(Scheme.code == SCHEME["code"])).first():
-        return {}
-    scheme = schemes.create(session, SchemeIn(**SCHEME), actor=ACTOR, demo=True)
+def load_demo(session: Session, documents: dict[str, dict]) -> dict[str, int]:
+    """Each district's published scheme, its period with the district's document as the snapshot (and, in
+    郫都区, the figures towns report by hand), and a finished run; what was made, per scheme."""
+    made = {}
+    for scheme_body, district, year in ((SCHEME, DISTRICT, YEAR), (demo_pidu.SCHEME, demo_pidu.DISTRICT, demo_pidu.YEAR)):
+        if not session.exec(select(Scheme).where(Scheme.code == scheme_body["code"])).first():
+            made[scheme_body["code"]] = _load_scheme(session, scheme_body, district, year, documents[district])
+    return made
+
+
+def _load_scheme(session: Session, body: dict, district: str, year: int, document: dict) -> int:
+    scheme = schemes.create(session, SchemeIn(**body), actor=ACTOR, demo=True)
     schemes.publish(session, scheme, actor=ACTOR)
-    period = session.exec(select(Period).where(Period.district_code == DISTRICT, Period.year == YEAR)).first()
+    period = session.exec(select(Period).where(Period.district_code == district, Period.year == year)).first()
     if period is None:
-        period = Period(district_code=DISTRICT, year=YEAR, created_by=ACTOR, demo=True)
+        period = Period(district_code=district, year=year, created_by=ACTOR, demo=True)
         session.add(period)
         session.flush()
     snapshot = inputs.store_snapshot(session, period, document, actor=ACTOR)
+    if district == demo_pidu.DISTRICT and not inputs.manual_entries(session, period):
+        entries = demo_pidu.manual_entries(period.id, document["unit_codes"], ACTOR)
+        session.add_all(entries)
+        session.flush()
+        audit.record(session, actor=ACTOR, action="enter", entity="manual_entry", entity_id=f"period/{period.id}",
+                     after={"entries": len(entries), "demo": True})
     run = runs.create(session, scheme, period, actor=ACTOR, demo=True)
     spec = schemes.spec_of_scheme(session, scheme)
     prepared, digest = runs.prepared(session, period.id, snapshot, scheme)
@@ -79,4 +96,4 @@ def load_demo(session: Session, document: dict) -> dict[str, int]:
     runs.store_results(session, run.id, spec, prepared, scores)
     run.status, run.progress, run.digest = "done", 100, digest
     runs.publish(session, run, actor=ACTOR)
-    return {"schemes": 1, "runs": 1, "villages": len(prepared["unit_codes"])}
+    return len(prepared["unit_codes"])

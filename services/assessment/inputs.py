@@ -120,6 +120,10 @@ def latest_snapshot(session: Session, period: Period) -> InputSnapshot:
     return snapshot
 
 
+def snapshot_document(snapshot: InputSnapshot) -> dict:
+    return orjson.loads(snapshot.payload)
+
+
 def manual_entries(session: Session, period: Period) -> list[ManualEntry]:
     return list(session.exec(select(ManualEntry).where(ManualEntry.period_id == period.id)
                              .order_by(ManualEntry.unit_code, ManualEntry.indicator_code)))
@@ -127,6 +131,11 @@ def manual_entries(session: Session, period: Period) -> list[ManualEntry]:
 
 def enter_manual(session: Session, period: Period, *, unit_code: str, indicator_code: str, value: float,
                  evidence: str, actor: str) -> ManualEntry:
+    """Records (or replaces) one village's value of a manual indicator; the village must be in the period."""
+    snapshot = latest_snapshot(session, period)
+    if unit_code not in snapshot_document(snapshot)["unit_codes"]:
+        raise Invalid("unit_code", f"{period.year} 年度没有村 {unit_code} / the period has no village {unit_code}",
+                      code="unit_not_in_period")
     entry = session.exec(select(ManualEntry).where(
         ManualEntry.period_id == period.id, ManualEntry.unit_code == unit_code,
         ManualEntry.indicator_code == indicator_code)).first()

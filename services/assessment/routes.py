@@ -120,7 +120,7 @@ def read_inputs(period_id: int, session: SessionDep, _: Officer, scheme_id: int 
     """The latest snapshot; with `scheme_id`, the completeness report of that scheme's indicators."""
     period = inputs.get_period(session, period_id)
     snapshot = inputs.latest_snapshot(session, period)
-    view = _snapshot_view(snapshot)
+    view = _snapshot_view(snapshot) | {"year": period.year, "district_code": period.district_code}
     if scheme_id is not None:
         spec = schemes.spec_of_scheme(session, schemes.get(session, scheme_id))
         document, _digest = runs.prepared(session, period_id, snapshot, schemes.get(session, scheme_id))
@@ -133,6 +133,15 @@ def _snapshot_view(snapshot) -> dict:
     return {"id": snapshot.id, "period_id": snapshot.period_id, "digest": snapshot.digest, "units": snapshot.units,
             "columns": snapshot.completeness["columns"], "gathered_by": snapshot.gathered_by,
             "gathered_at": snapshot.gathered_at}
+
+
+@router.get("/periods/{period_id}/villages", tags=["periods"])
+def list_villages(period_id: int, session: SessionDep, _: Officer):
+    """The villages of the period's latest snapshot, in code order: whom manual entries may name."""
+    document = inputs.snapshot_document(inputs.latest_snapshot(session, inputs.get_period(session, period_id)))
+    return _json({"items": [{"unit_code": code, "name": name, "town_code": town} for code, name, town in
+                            zip(document["unit_codes"], document["names"], document["towns"], strict=True)],
+                  "next_cursor": None})
 
 
 @router.get("/periods/{period_id}/manual-entries", tags=["periods"])

@@ -2,7 +2,8 @@
 
 Kinds: `designations` (how many units hold a title, cumulative), `share_at_least` (share of
 village-level units whose metric reaches a value), `count_above` (units whose metric is above a
-value, e.g. villages still in debt; the target is a ceiling). A projection fits a line to the
+value, e.g. villages still in debt; the target is a ceiling), `mean_at_least` (the metric's mean
+over the village-level units, e.g. per-capita disposable income). A projection fits a line to the
 yearly series; the pace still needed spreads what is left over the years to the deadline.
 """
 
@@ -11,7 +12,7 @@ import numpy as np
 from services.common.peers import all_pages as pages
 from services.common.peers import get_json
 
-MENTOUGOU = "110109000000"
+MENTOUGOU, PIDU = "110109000000", "510117000000"
 TARGETS = (
     {"code": "shihua_village", "district_code": MENTOUGOU, "name_zh": "诗画乡村不少于100个", "name_en": "At least 100 poetic villages",
      "kind": "designations", "key": "shihua_village", "target": 100, "deadline": 2027, "baseline_year": 2023,
@@ -31,6 +32,13 @@ TARGETS = (
     {"code": "village_debt_cleared", "district_code": MENTOUGOU, "name_zh": "2027年底前村级债务清零",
      "name_en": "Village debt cleared by the end of 2027", "kind": "count_above", "key": "collective_debt",
      "threshold": 0, "target": 0, "deadline": 2027, "baseline_year": 2021, "baseline": None},
+    {"code": "pidu_demo_village", "district_code": PIDU, "name_zh": "争创市级乡村振兴示范村（社区）8个",
+     "name_en": "8 municipal revitalization demonstration villages (communities)", "kind": "designations",
+     "key": "revitalization_demo_village", "target": 8, "deadline": 2025, "baseline_year": 2021, "baseline": 0},
+    {"code": "pidu_disposable_income", "district_code": PIDU, "name_zh": "农村居民人均可支配收入达到33000元",
+     "name_en": "Rural per-capita disposable income of 33,000 yuan", "kind": "mean_at_least",
+     "key": "per_capita_disposable_income", "target": 33000, "deadline": 2025, "baseline_year": 2021,
+     "baseline": None},
 )
 
 
@@ -72,6 +80,8 @@ def _metric_value(client, target: dict, prefix: str, year: int) -> float | None:
              if i["unit_code"].startswith(prefix) and i["unit_code"] != i["town_code"]]
     if not items:
         return None
+    if target["kind"] == "mean_at_least":
+        return round(sum(float(i["values"][target["key"]]) for i in items) / len(items), 2)
     hits = sum(1 for i in items if float(i["values"][target["key"]]) > target["threshold"]
                or (target["kind"] == "share_at_least" and float(i["values"][target["key"]]) == target["threshold"]))
     return float(hits) if target["kind"] == "count_above" else round(hits * 100 / len(items), 2)

@@ -207,3 +207,41 @@ class TestExport:
         assert len(sheet) - 1 == len(mine) > 0 and {r[4] for r in sheet[1:]} == {town}
         viewer = self.read(assessment.get(f"/v1/runs/{run['id']}/results.xlsx", headers=as_role("viewer")))
         assert len(viewer) - 1 == run["units"]
+
+
+class TestManualEntries:
+    def test_town_officer_may_not_enter(self, assessment, officer, as_role):
+        period = make_period(assessment, officer)
+        response = assessment.post(f"/v1/periods/{period['id']}/manual-entries", headers=as_role("town_officer"),
+                                   json={"unit_code": "110109104200", "indicator_code": "x", "value": 1, "evidence": "e"})
+        assert response.status_code == 403
+
+    def test_each_bad_part_is_named(self, assessment, officer):
+        period = make_period(assessment, officer)
+        village = assessment.get(f"/v1/periods/{period['id']}/villages", headers=officer).json()["items"][0]
+        path = f"/v1/periods/{period['id']}/manual-entries"
+        good = {"unit_code": village["unit_code"], "indicator_code": "x", "value": 2.5, "evidence": "镇报送表"}
+        for change, field in (({"value": "many"}, "value"), ({"evidence": ""}, "evidence"),
+                              ({"unit_code": "510117999999"}, "unit_code")):
+            response = assessment.post(path, headers=officer, json={**good, **change})
+            assert response.status_code == 422 and response.json()["errors"][0]["field"] == field, response.text
+        assert assessment.get(path, headers=officer).json()["items"] == []
+        assert assessment.post(path, headers=officer, json=good).status_code == 201
+        assert assessment.post(path, headers=officer, json={**good, "value": 3}).status_code == 201
+        [entry] = assessment.get(path, headers=officer).json()["items"]
+        assert (entry["value"], entry["evidence"], entry["entered_by"]) == ("3.0", "镇报送表", "user:officer")
+
+    def test_the_completeness_report_counts_manual_values(self, assessment, officer):
+        body = scheme_body()
+        body["indicators"].append({"code": "plan_made", "dimension": "governance", "name_zh": "村规划编制完成",
+                                   "source": "manual", "method": "veto", "missing": "block"})
+        scheme = make_scheme(assessment, officer, indicators=body["indicators"])
+        period = make_period(assessment, officer)
+        village = assessment.get(f"/v1/periods/{period['id']}/villages", headers=officer).json()["items"][0]
+        report = assessment.get(f"/v1/periods/{period['id']}/inputs?scheme_id={scheme['id']}", headers=officer).json()
+        row = next(i for i in report["indicators"] if i["indicator"] == "plan_made")
+        assert (row["present"], row["blocks"], report["ready"], report["year"]) == (0, True, False, 2025)
+        assessment.post(f"/v1/periods/{period['id']}/manual-entries", headers=officer, json={
+            "unit_code": village["unit_code"], "indicator_code": "plan_made", "value": 0, "evidence": "规划批复"})
+        report = assessment.get(f"/v1/periods/{period['id']}/inputs?scheme_id={scheme['id']}", headers=officer).json()
+        assert next(i for i in report["indicators"] if i["indicator"] == "plan_made")["present"] == 1
