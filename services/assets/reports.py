@@ -159,6 +159,14 @@ def report_html(report: dict) -> str:
     return _environment().get_template("engagement.html").render(r=report, severities=SEVERITY_NAMES)
 
 
+@cache
+def warm_up() -> None:
+    """Loads WeasyPrint, Pango and the report's font once per process, so the first report is no slower."""
+    from weasyprint import HTML
+
+    HTML(string='<link rel="stylesheet" href="report.css"><p>振兴 Zhenxing 报告</p>', base_url=str(TEMPLATES)).write_pdf()
+
+
 def report_pdf(report: dict) -> bytes:
     """The report as a PDF with its Chinese font embedded (WeasyPrint; a second or so for 20 pages)."""
     from weasyprint import HTML  # loads Pango and the fonts: only the processes that print pay for it

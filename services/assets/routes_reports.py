@@ -6,11 +6,13 @@ read first and the transaction ended before the render, so no connection waits o
 """
 
 import tempfile
+import threading
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, FastAPI, Query
 from sqlmodel import Session
 from starlette.responses import Response
 
@@ -20,7 +22,15 @@ from services.common.database import SessionDep
 from services.common.http import json_response
 from services.common.tokens import Principal
 
-router = APIRouter(tags=["reports"])
+
+@asynccontextmanager
+async def _warm_reports(_app: FastAPI):
+    """At start, WeasyPrint and its fonts load in the background rather than in the first report."""
+    threading.Thread(target=reports.warm_up, name="report-warm-up", daemon=True).start()
+    yield
+
+
+router = APIRouter(tags=["reports"], lifespan=_warm_reports)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Year = Annotated[int, Query(ge=2000, le=2100)]
 
