@@ -1,5 +1,6 @@
-"""The assessment pages in Chromium: a weight error shown in place, a run with progress, the ranking,
-a village's breakdown, what a town officer sees, the targets, and a phone's width."""
+"""The assessment pages in Chromium: a weight error shown in place, a run with progress, the ranking and
+its export, a village's breakdown, what a town officer sees, the targets, manual entry with an inline
+error, what-if against the published run, and a phone's width."""
 
 import re
 import time
@@ -8,11 +9,13 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from services.assessment import demo_pidu, targets
 from services.assessment.demo import DISTRICT, SCHEME, YEAR
 from tests.browser.test_home import sign_in
 
 pytestmark = pytest.mark.browser
 ZHAITANG = "110109104000"  # the demo town officer's town
+TARGETS = targets.TARGETS
 
 
 @pytest.fixture
@@ -148,8 +151,9 @@ def test_town_officer_sees_published_results_of_their_villages_only(page, api, p
 def test_targets_show_progress_and_the_pace_still_needed(page, artifacts):
     sign_in(page, "viewer")
     page.goto("/assessment/targets")
+    expect(page.locator("main")).to_contain_text("郫都区")
     targets = page.locator("[data-testid=target]")
-    expect(targets).to_have_count(6, timeout=30_000)
+    expect(targets).to_have_count(len(TARGETS), timeout=30_000)
     expect(targets.first.locator("[data-testid=target-progress]")).to_be_visible()
     expect(page.locator("main")).to_contain_text("诗画乡村")
     page.screenshot(path=str(artifacts / "assessment-targets.png"), full_page=True)
@@ -182,3 +186,98 @@ def test_comparison_and_index_list_the_runs(page, api, published, artifacts):
     expect(page.locator("main")).to_contain_text("0 个村排名有变化")  # same scheme, same inputs
     expect(page.locator("[data-testid=no-moves]")).to_be_visible()
     page.screenshot(path=str(artifacts / "assessment-compare.png"), full_page=True)
+
+
+@pytest.fixture(scope="module")
+def pidu(api) -> dict:
+    """郫都区's published scheme with its 2025 period, hand-reported figures and a finished run: the demo's,
+    or made here."""
+    found = [s for s in api.get("/schemes").json()["items"] if s["code"] == demo_pidu.SCHEME["code"]]
+    published = [s for s in found if s["status"] == "published"]
+    if published:
+        scheme_id = published[0]["id"]
+    else:
+        scheme_id = api.post("/schemes", json=demo_pidu.SCHEME).json()["id"]
+        assert api.post(f"/schemes/{scheme_id}/publish").status_code == 200
+    periods = [p for p in api.get("/periods").json()["items"]
+               if (p["district_code"], p["year"]) == (demo_pidu.DISTRICT, demo_pidu.YEAR)]
+    period_id = periods[0]["id"] if periods else api.post("/periods", json={
+        "district_code": demo_pidu.DISTRICT, "year": demo_pidu.YEAR}).json()["id"]
+    if api.get(f"/periods/{period_id}/inputs").status_code != 200:
+        assert api.post(f"/periods/{period_id}/inputs").status_code == 201
+    if not api.get("/runs", params={"scheme_id": scheme_id, "period_id": period_id}).json()["items"]:
+        finished_run(api, {"scheme_id": scheme_id, "period_id": period_id})
+    draft = next((s for s in found if s["status"] == "draft"), None)
+    return {"scheme_id": scheme_id, "period_id": period_id, "draft_id": draft["id"] if draft else None}
+
+
+def test_manual_entry_shows_a_bad_figure_in_place_and_saves_a_good_one(page, api, pidu, artifacts):
+    sign_in(page, "assessor")
+    page.goto(f"/assessment/schemes/{pidu['scheme_id']}")
+    page.click(f"main [data-testid=inputs-{demo_pidu.YEAR}]")
+    expect(page.locator("[data-testid=inputs-title]")).to_contain_text(str(demo_pidu.YEAR))
+    expect(page.locator("[data-testid=completeness-main_industry]")).to_be_visible()
+    village = api.get(f"/periods/{pidu['period_id']}/villages").json()["items"][0]["unit_code"]
+    row = page.locator(f"[data-testid=entry-row-{village}]")
+    cell = row.locator(f"[data-testid=entry-{village}-consumption_scenes]")
+    cell.fill("三个")
+    row.locator(f"[data-testid=save-{village}]").click()
+    error = page.locator(f"[data-testid=entry-row-{village}] [data-testid=error-v-consumption_scenes]")
+    expect(error).to_contain_text("请输入数字")
+    expect(page.locator(f"[data-testid=entry-{village}-consumption_scenes]")).to_have_value("三个")  # kept as typed
+    expect(page.locator(f"[data-testid=entry-{village}-consumption_scenes]")).to_have_attribute("aria-invalid", "true")
+    page.locator(f"[data-testid=entry-{village}-consumption_scenes]").fill("4")
+    page.locator(f"[data-testid=evidence-{village}]").fill("")
+    page.locator(f"[data-testid=save-{village}]").click()
+    expect(page.locator(f"[data-testid=entry-row-{village}] [data-testid=error-evidence]")).to_contain_text("佐证材料")
+    expect(page.locator(f"[data-testid=entry-row-{village}] [data-testid=error-v-consumption_scenes]")).to_have_count(0)
+    page.screenshot(path=str(artifacts / "assessment-manual-entry-error.png"), full_page=True)
+
+    page.locator(f"[data-testid=evidence-{village}]").fill("唐昌镇2025年消费场景报送表")
+    page.locator(f"[data-testid=save-{village}]").click()
+    expect(page.locator(f"[data-testid=saved-{village}]")).to_be_visible()
+    entries = api.get(f"/periods/{pidu['period_id']}/manual-entries").json()["items"]
+    saved = next(e for e in entries if (e["unit_code"], e["indicator_code"]) == (village, "consumption_scenes"))
+    assert (saved["value"], saved["evidence"]) == ("4.0", "唐昌镇2025年消费场景报送表")
+    assert page.csp_errors == []
+
+
+def test_what_if_shows_how_ranks_would_change_against_the_published_run(page, api, pidu, artifacts):
+    draft_id = pidu["draft_id"]
+    if draft_id is None:
+        body = {**demo_pidu.SCHEME, "indicators": [dict(i) for i in demo_pidu.SCHEME["indicators"]]}
+        for indicator in body["indicators"]:  # income counts for more, the art project for less
+            if indicator["code"] in ("operating_income", "art_village"):
+                indicator["weights"] = {c: (20 if indicator["code"] == "operating_income" else 5)
+                                        for c in demo_pidu.CLASSES}
+        created = api.post("/schemes", json=body)
+        assert created.status_code == 201, created.text
+        draft_id = created.json()["id"]
+    sign_in(page, "assessor")
+    page.goto(f"/assessment/schemes/{draft_id}")
+    page.click("main [data-testid=what-if-link]")
+    page.select_option("[data-testid=what-if-period]", str(pidu["period_id"]))
+    page.click("main [data-testid=what-if-run]")
+    summary = page.locator("[data-testid=what-if-summary]")
+    expect(summary).to_contain_text("个村排名会变化")
+    moved = int(re.search(r"(\d+) 个村排名会变化", summary.inner_text()).group(1))
+    assert moved > 0
+    expect(page.locator("[data-testid=what-if-row]")).to_have_count(98)
+    page.check("[data-testid=what-if-moved-only]")
+    page.click("main [data-testid=what-if-run]")
+    expect(page.locator("[data-testid=what-if-row]")).to_have_count(moved)
+    changes = page.locator("[data-testid=what-if-change]").all_inner_texts()
+    assert all(c.startswith(("▲", "▼")) for c in changes)
+    page.screenshot(path=str(artifacts / "assessment-what-if.png"), full_page=True)
+    assert page.csp_errors == []
+
+
+def test_the_ranking_exports_to_excel(page, api, published):
+    run_id = finished_run(api, published)
+    sign_in(page, "assessor")
+    page.goto(f"/assessment/runs/{run_id}")
+    link = page.locator("[data-testid=export]")
+    expect(link).to_be_visible()
+    answer = page.request.get(link.get_attribute("href"))
+    assert answer.status == 200 and "spreadsheetml" in answer.headers["content-type"]
+    assert answer.body()[:2] == b"PK"
