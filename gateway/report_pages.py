@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from gateway.backend import get_json
 from gateway.charts import bar_chart, bar_width
+from gateway.i18n import gettext_for
 from gateway.pages import language, render
 from gateway.signin import SignedIn
 from services.common.errors import Forbidden
@@ -37,15 +38,23 @@ def progress_bar(kind: dict) -> list[dict]:
     return parts
 
 
-def horizontal_chart(groups: list[dict], lang: str) -> dict:
+def horizontal_chart(groups: list[dict], labels: list[str]) -> dict:
     """Findings per group as horizontal bars (labels stay readable on a phone), longest to scale."""
     length = WIDTH - LABEL - 40
-    points = [(g["zh"] if lang == "zh" else g["en"], Decimal(g["findings"])) for g in groups]
+    points = [(label, Decimal(g["findings"])) for label, g in zip(labels, groups, strict=True)]
     slots = bar_chart(points, width=ROW * len(points), height=length, gap=6)
     rows = [{"label": label, "value": int(value), "y": slot.x, "length": slot.height, "amount": g["amount"]}
             for (label, value), slot, g in zip(points, slots, groups, strict=True)]
     return {"rows": rows, "thickness": bar_width(len(points), width=ROW * len(points), gap=6),
             "height": ROW * len(points), "label": LABEL, "length": length}
+
+
+def chart_labels(summary: dict, lang: str) -> dict[str, list[str]]:
+    """Severities in the pages' own words; categories and towns as the service names them."""
+    _ = gettext_for(lang)
+    return {"by_severity": [_("severity:" + g["code"]) for g in summary["by_severity"]],
+            "by_category": [g["zh"] if lang == "zh" else g["en"] for g in summary["by_category"]],
+            "by_town": [g["zh"] for g in summary["by_town"]]}
 
 
 def this_year() -> int:
@@ -63,6 +72,6 @@ async def year_dashboard(request: Request, who: SignedIn, year: int | None = Non
         return render(request, "plans/forbidden.html", 403)
     lang = language(request)
     engagements = sorted(found["items"], key=lambda e: (e["kind"], e["status"] == "planned", e["organization_name"]))
-    charts = {name: horizontal_chart(summary[name], lang) for name in ("by_severity", "by_category", "by_town")}
-    return render(request, "reports/dashboard.html", year=year, s=summary, charts=charts, engagements=engagements,
+    charts = {name: horizontal_chart(summary[name], labels) for name, labels in chart_labels(summary, lang).items()}
+    return render(request, "reports/dashboard.html", year=year, label_chars=11 if lang == "zh" else 20, s=summary, charts=charts, engagements=engagements,
                   progress={p["kind"]: progress_bar(p) for p in summary["progress"]}, states=STATES, width=WIDTH)
