@@ -6,7 +6,6 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway import assessment_pages, engagement_pages, pages, plan_pages, proxy, registry_pages
 from gateway import ledger_pages, public_pages, report_pages
@@ -15,6 +14,7 @@ from gateway.principals import ApiKeyCache
 from gateway.security import SecurityHeadersMiddleware
 from gateway.settings import GatewaySettings, get_settings
 from gateway.upstream import make_upstreams
+from services.common.application import HotPathApp, hot_path
 from services.common.database import make_engine
 from services.common.errors import install_error_handlers
 from services.common.health import database_checks, readiness
@@ -33,19 +33,6 @@ def _signer(settings: GatewaySettings) -> TokenSigner:
     return TokenSigner(pem, settings.token_issuer)
 
 
-class GatewayApp(FastAPI):
-    """FastAPI for pages; the API proxy, the hot path, is answered before FastAPI's stack."""
-
-    api: ASGIApp
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(proxy.PREFIX):
-            scope["app"] = self
-            await self.api(scope, receive, send)
-        else:
-            await super().__call__(scope, receive, send)
-
-
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
@@ -61,7 +48,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             await upstream.close()
         app.state.engine.dispose()
 
-    app = GatewayApp(title="Zhenxing gateway", version="1", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = HotPathApp(title="Zhenxing gateway", version="1", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     install_error_handlers(app)
     app.add_exception_handler(SignInRequired, redirect_to_sign_in)
@@ -84,5 +71,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(assessment_pages.router)
     app.include_router(ledger_pages.router)
     app.include_router(report_pages.router)
-    app.api = RequestIdMiddleware(SecurityHeadersMiddleware(proxy.api), service="gateway")
+    # The API is the gateway's hot path: answered before FastAPI's stack, which only pages need.
+    app.hot_prefix = (proxy.PREFIX, SecurityHeadersMiddleware(hot_path(proxy.proxy, "gateway")))
     return app

@@ -1,6 +1,6 @@
 """`/api/<service>/<path>`: the services' APIs behind the gateway's sign-in, with a signed token.
 
-A plain ASGI app that the gateway calls before its FastAPI stack: the five middleware layers and
+Answered before the gateway's FastAPI stack (`HotPathApp.hot_prefix`): the middleware layers and
 the router that pages need cost about half of the gateway's CPU per proxied request here.
 """
 
@@ -13,7 +13,7 @@ from starlette.responses import Response, StreamingResponse
 from gateway.principals import api_principal, web_session
 from gateway.security import CSRF_HEADER, check_csrf
 from gateway.upstream import Upstream, upstream_errors
-from services.common.errors import MethodNotAllowed, NotFound, problem_for
+from services.common.errors import MethodNotAllowed, NotFound
 from services.common.tokens import Principal, TokenSigner
 
 # Hop-by-hop headers (RFC 9110 7.6.1) and what the gateway sets itself.
@@ -53,16 +53,6 @@ def _forward_headers(request: Request, token: str) -> list[tuple[str, str]]:
     headers.append(("X-Request-ID", request.state.request_id))
     headers.append(("X-Forwarded-For", request.client.host if request.client else ""))
     return headers
-
-
-async def api(scope, receive, send) -> None:
-    """The ASGI entry for every path under `/api/`; errors become problems as on any other route."""
-    request = Request(scope, receive)
-    try:
-        response = await proxy(request)
-    except Exception as exc:  # noqa: BLE001 - every failure leaves as a problem, as FastAPI's handlers do
-        response = await problem_for(request, exc)
-    await response(scope, receive, send)
 
 
 def _upstream(request: Request) -> tuple[str, Upstream]:

@@ -139,17 +139,19 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
                    "internal_error", request)
 
 
+_HANDLERS = ((DomainError, _domain), (RequestValidationError, _validation), (StarletteHTTPException, _http),
+             (DataError, _unstorable), (OverflowError, _out_of_range))
+
+
 async def problem_for(request: Request, exc: Exception) -> JSONResponse:
-    """The problem for a failure outside FastAPI's handlers (the gateway's ASGI proxy)."""
-    if isinstance(exc, DomainError):
-        return await _domain(request, exc)
+    """The problem for a failure outside FastAPI's handlers (the fast paths), chosen as they would."""
+    for kind, handler in _HANDLERS:
+        if isinstance(exc, kind):
+            return await handler(request, exc)
     return await _unexpected(request, exc)
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(DomainError, _domain)
-    app.add_exception_handler(RequestValidationError, _validation)
-    app.add_exception_handler(StarletteHTTPException, _http)
-    app.add_exception_handler(DataError, _unstorable)
-    app.add_exception_handler(OverflowError, _out_of_range)
+    for kind, handler in _HANDLERS:
+        app.add_exception_handler(kind, handler)
     app.add_exception_handler(Exception, _unexpected)

@@ -13,4 +13,5 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         description="Administrative units, collective economic organizations, classifications, "
                     "designations and yearly statistics (村庄名录).",
         routers=[routes_units.router, routes_organizations.router, routes_catalogue.router,
-                 routes_imports.router])
+                 routes_imports.router],
+        hot_gets={"/v1/units": routes_units.list_units})

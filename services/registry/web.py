@@ -50,25 +50,21 @@ class Paging(BaseModel):
     cursor: str | None = None
 
 
-def query_model(model: type[M]) -> Any:
-    """`Annotated[Model, query_model(Model)]`: the query string validated by the model in one step.
+def parse_query(model: type[M], request: Request) -> M:
+    """The query string validated by the model in one step; a bad value is the usual 422 naming the field.
 
     For lists with many filters: FastAPI reads and checks declared parameters one by one, which
     for the unit list's twenty cost more than its query. Document the fields with
-    `openapi_extra=query_parameters(Model)`; a bad value is the usual 422 naming the field.
+    `openapi_extra=query_parameters(Model)`.
     """
-
-    async def parse(request: Request) -> M:
-        try:
-            return model.model_validate(dict(request.query_params))
-        except ValidationError as exc:
-            raise RequestValidationError([{**e, "loc": ("query", *e["loc"])} for e in exc.errors()]) from None
-
-    return Depends(parse)
+    try:
+        return model.model_validate(dict(request.query_params))
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("query", *e["loc"])} for e in exc.errors()]) from None
 
 
 def query_parameters(*models: type[BaseModel]) -> dict:
-    """The OpenAPI `parameters` of the models' fields, for routes that read them with `query_model`."""
+    """The OpenAPI `parameters` of the models' fields, for routes that read them with `parse_query`."""
     parameters = []
     for model in models:
         schema = model.model_json_schema()

@@ -217,6 +217,19 @@ class TestSearch:
         assert codes_on(district, admin, "2025-01-01", q="_", town=TOWN) == set()
         assert codes_on(district, admin, "2025-01-01", code="1101091042_") == set()
 
+    def test_the_hot_list_keeps_the_door_and_the_problems_of_every_route(self, district, admin, as_role):
+        anonymous = district.get("/v1/units")
+        assert anonymous.status_code == 401 and anonymous.json()["code"] == "token_missing"
+        assert anonymous.headers["content-type"] == "application/problem+json" and anonymous.headers["x-request-id"]
+        response = district.get("/v1/units", params={"limit": 0}, headers=as_role("viewer"))
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == "limit"
+        response = district.get("/v1/units", params={"q": "a\x00"}, headers=admin)
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == "q"
+        answer = district.get("/v1/units", params={"limit": 1}, headers={**admin, "X-Request-ID": "list-probe-1"})
+        assert answer.status_code == 200 and answer.headers["x-request-id"] == "list-probe-1"
+        assert district.head("/v1/units", params={"limit": 1}, headers=admin).status_code == 200
+        assert "/v1/units" in district.get("/openapi.json").json()["paths"]
+
     def test_bad_cursor_and_sort_are_422(self, district, admin):
         assert district.get("/v1/units", params={"cursor": "!!"}, headers=admin).json()["errors"][0]["field"] == "cursor"
         assert district.get("/v1/units", params={"sort": "x"}, headers=admin).json()["errors"][0]["field"] == "sort"
