@@ -126,9 +126,8 @@ def read_limited(source: BinaryIO, limit: int) -> bytes:
     while block := source.read(CHUNK):
         total += len(block)
         if total > limit:
-            raise TooLarge(f"file: 文件超过 {limit // (1024 * 1024)} MB / the file is larger than "
-                           f"{limit // (1024 * 1024)} MB", errors=[{"field": "file", "message": f"at most {limit} bytes"}],
-                           extra={"limit": limit})
+            message = f"文件不能超过 {limit:,} 字节 / the file may have at most {limit:,} bytes"
+            raise TooLarge(f"file: {message}", errors=[{"field": "file", "message": message}], extra={"limit": limit})
         parts.append(block)
     return b"".join(parts)
 
@@ -162,8 +161,20 @@ def _clean_name(filename: str) -> str:
     return name
 
 
+def _complete(content: bytes, media_type: str) -> None:
+    """Refuses a cut-off image. Pillow's own check cannot be relied on: WeasyPrint, in the same process,
+    sets `ImageFile.LOAD_TRUNCATED_IMAGES` for everyone, and a cut-off image then decodes half grey."""
+    if media_type == "image/jpeg":
+        if content.rfind(b"\xff\xd9") < 0:  # end of image; motion photos carry more after it
+            raise OSError("no end of image")
+        return
+    with Image.open(io.BytesIO(content)) as image:
+        image.verify()  # chunk lengths and checksums to the end
+
+
 def _with_thumbnail(checked: Checked, max_pixels: int) -> Checked:
     try:
+        _complete(checked.content, checked.media_type)
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(checked.content))
@@ -250,6 +261,16 @@ def attach(session: Session, principal: Principal, store: Store, *, engagement_i
     audit.record(session, actor=actor, action="attach", entity="evidence", entity_id=str(row.id),
                  after=evidence_view(row))
     return row, True
+
+
+def detach(session: Session, principal: Principal, row: Evidence, *, actor: str) -> None:
+    """Removes an attachment where it could be attached now (a wrong photo, while the checklist is open).
+    The stored content stays: other attachments may share it, and the audit trail names it."""
+    _target(session, principal, row.engagement_id, row.item_code, row.finding_id)
+    audit.record(session, actor=actor, action="detach", entity="evidence", entity_id=str(row.id),
+                 before=evidence_view(row))
+    session.delete(row)
+    session.flush()
 
 
 def list_evidence(session: Session, principal: Principal, engagement_id: int, *, item_code: str | None = None,

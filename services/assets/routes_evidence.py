@@ -57,6 +57,13 @@ def read_evidence(evidence_id: int, session: SessionDep, who: EngagementReader):
     return json_response(evidence.evidence_view(evidence.get_evidence(session, who, evidence_id)))
 
 
+@router.delete("/v1/evidence/{evidence_id}", status_code=204)
+def remove(evidence_id: int, session: SessionDep, who: EngagementReader):
+    """Takes a wrong attachment off while it could still be attached (409 once the checklist is submitted)."""
+    evidence.detach(session, who, evidence.get_evidence(session, who, evidence_id), actor=actor(who))
+    return Response(status_code=204)
+
+
 def _send(request: Request, key: str, media_type: str, size: int | None, disposition: str, tag: str) -> Response:
     headers = DOWNLOAD_HEADERS | {"ETag": f'"{tag}"', "Content-Disposition": disposition}
     if request.headers.get("if-none-match") == f'"{tag}"':

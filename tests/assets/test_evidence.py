@@ -90,10 +90,12 @@ class TestLadder:
         assert refused.status_code == 422
         assert refused.json()["code"] == "file_type_refused" and refused.json()["errors"][0]["field"] == "file"
 
-    def test_a_damaged_image_is_refused(self, assets, started):
+    def test_a_cut_off_image_is_refused(self, assets, started):
         target, member = started
-        refused = upload(assets, target["id"], member, "cut.png", png()[:200])
-        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "file"
+        for name, content in (("cut.png", png()[:200]), ("cut.jpg", jpeg_turned()[:900])):
+            refused = upload(assets, target["id"], member, name, content)
+            assert refused.status_code == 422 and refused.json()["code"] == "image_damaged", name
+            assert refused.json()["errors"][0]["field"] == "file"
 
     def test_too_large_a_file_is_refused_before_it_is_stored(self, assets, started):
         target, member = started
@@ -177,13 +179,26 @@ def test_the_same_content_is_stored_once(assets, started):
     assert [p.name for p in stored_blobs(assets) if p.is_file()] == [first.json()["sha256"]]
 
 
+def test_a_wrong_photo_is_taken_off_while_the_checklist_is_open(assets, as_role, started):
+    target, member = started
+    viewer = as_role("viewer")
+    wrong = upload(assets, target["id"], member, "wrong.png", png(color="pink")).json()
+    assert assets.delete(f"/v1/evidence/{wrong['id']}", headers=viewer).json()["code"] == "not_team_member"
+    assert assets.delete(f"/v1/evidence/{wrong['id']}", headers=member).status_code == 204
+    assert assets.get(f"/v1/evidence/{wrong['id']}", headers=member).status_code == 404
+    history = assets.get("/v1/audit", params={"entity": "evidence"}, headers=as_role("admin")).json()["items"]
+    assert [r["action"] for r in history] == ["attach", "detach"]
+
+
 def test_a_submitted_checklist_takes_no_more_evidence_but_a_rectification_does(assets, as_role, lead, started):
     target, member = started
     saved = fill(assets, target["id"], member, no=frozenset({"cash.count"}))
     assert "disposals.market" not in saved  # required, but hidden: disposals.any is "no"
+    kept = upload(assets, target["id"], member, "kept.png", png(color="plum")).json()
     assert step(assets, target["id"], "submit", member).status_code == 200
     frozen = upload(assets, target["id"], member, "late.png", png())
     assert frozen.status_code == 409 and frozen.json()["code"] == "checklist_frozen"
+    assert assets.delete(f"/v1/evidence/{kept['id']}", headers=member).status_code == 409
     assert answer(assets, target["id"], "cash.count", member, "yes", version=1).status_code == 409
 
     finding = assets.get(f"/v1/engagements/{target['id']}/findings", headers=member).json()["items"][0]

@@ -62,7 +62,8 @@
         tile(box, answer);
         say(box, box.getAttribute("data-msg-sent") + " " + answer.filename, "sent");
       } else {
-        say(box, box.getAttribute("data-msg-failed") + " " + localized(answer.detail), "refused");
+        var reason = answer.errors && answer.errors.length ? answer.errors[0].message : answer.detail;
+        say(box, box.getAttribute("data-msg-failed") + " " + localized(reason), "refused");
       }
       done();
     });
