@@ -38,8 +38,7 @@ RENDERS = threading.BoundedSemaphore(2)
 
 
 def category_names(session: Session) -> dict[str, tuple[str, str]]:
-    """Category code → (Chinese, English): the checklist sections of every template, and a few more."""
-    checklists.load_templates(session)
+    """Category code → (Chinese, English): the checklist sections of every published template, and a few more."""
     names = dict(EXTRA_CATEGORIES)
     for sections in session.scalars(select(ChecklistTemplate.sections).order_by(ChecklistTemplate.version)):
         names |= {s["code"]: (s["zh"], s["en"]) for s in sections}

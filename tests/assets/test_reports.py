@@ -178,3 +178,19 @@ class TestSummary:
         mine = sum(username in {m["username"] for m in e["team"]} for e in planned)
         progress = assets.get("/v1/summary", params={"year": YEAR}, headers=member).json()["progress"]
         assert sum(p["engagements"] for p in progress) == mine < len(planned)
+
+
+def test_answers_read_as_a_report_says_them():
+    from services.assets.checklists import Item
+    from services.assets.reports import answer_text
+
+    def item(kind: str, **extra) -> Item:
+        return Item(code="x", type=kind, section="s", label_zh="项", label_en="item", **extra)
+
+    assert [answer_text(item("yes_no"), v) for v in ("yes", "no", "na", None)] == ["是", "否", "不适用", "—"]
+    assert answer_text(item("money"), "38600.5") == "38,600.50 元"
+    assert answer_text(item("number", unit="个"), "2") == "2 个"
+    options = {"options": [{"code": "party", "zh": "党务", "en": "Party"}, {"code": "village", "zh": "村务", "en": "V"}]}
+    assert answer_text(item("choices", extra=options), ["party", "village"]) == "党务、村务"
+    assert answer_text(item("choice", extra=options), "village") == "村务"
+    assert answer_text(item("evidence"), ["a", "b"]) == "2 份证据"
