@@ -7,6 +7,7 @@ holds only published items and no personal data: persons' names are masked when 
 built, and `scrub` masks anything shaped like an ID number on the way out as well.
 """
 
+import hashlib
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -141,6 +142,17 @@ def publication_view(publication: Publication) -> dict:
             "status": publication.status, "created_by": publication.created_by,
             "published_by": publication.published_by, "published_on": publication.published_on,
             "supersedes_id": publication.supersedes_id, "version": publication.version}
+
+
+def published_version(session: Session, unit_code: str) -> str | None:
+    """A tag that changes whenever the village's published set does (an item published, superseded,
+    withdrawn or edited); None when nothing is published. Reads three small columns of a few rows."""
+    if not UNIT_CODE.match(unit_code):
+        return None
+    rows = session.execute(select(Publication.id, Publication.version, Publication.status).where(
+        Publication.unit_code == unit_code, Publication.status.in_(("published", "superseded")))
+        .order_by(Publication.id)).all()
+    return hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()[:24] if rows else None
 
 
 def public_village(session: Session, unit_code: str) -> dict | None:

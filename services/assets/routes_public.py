@@ -119,8 +119,16 @@ def withdraw(publication_id: int, session: SessionDep, who: Lead):
 
 @router.get("/v1/public/villages/{unit_code}")
 def public_village(unit_code: str, request: Request, session: SessionDep) -> Response:
-    """Anyone, with no token: the village's published items only, with no personal data."""
-    shown = disclosure.public_village(session, unit_code)
+    """Anyone, with no token: the village's published items only, with no personal data.
+
+    The ETag is the published set's version; If-None-Match with it is a 304 without reading the items."""
+    version = disclosure.published_version(session, unit_code)
+    tag = f'"{version}"'
+    if version and tag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}:
+        return Response(status_code=304, headers={"ETag": tag})
+    shown = disclosure.public_village(session, unit_code) if version else None
     if shown is None:
         raise NotFound("没有该村的公开信息 / nothing published for this village", code="village_not_found")
-    return json_response(shown)
+    response = json_response(shown)
+    response.headers["ETag"] = tag
+    return response

@@ -122,3 +122,40 @@ def test_a_village_that_does_not_exist_is_a_plain_404_page(gateway, published):
     missing = gateway.get("/public/villages/110109999999")
     assert "text/html" in missing.headers["content-type"] and 'data-testid="public-missing"' in missing.text
     assert gateway.get("/api/assets/v1/public/villages/110109999999").status_code == 401
+
+
+def test_the_service_answers_304_while_the_published_set_is_unchanged(assets, lead, published):
+    org, _other = published
+    path = f"/v1/public/villages/{org['unit_code']}"
+    first = assets.get(path)
+    tag = first.headers["etag"]
+    assert assets.get(path, headers={"If-None-Match": tag}).status_code == 304
+    drafted = assets.post("/v1/disclosures", json={"credit_code": org["credit_code"], "kind": "audit",
+                                                   "period": "2026", "title": "2026年审计结果公开"}, headers=lead).json()
+    assert assets.get(path, headers={"If-None-Match": tag}).status_code == 304  # a draft changes nothing public
+    assets.post(f"/v1/disclosures/{drafted['id']}/publish", json={}, headers=lead)
+    changed = assets.get(path, headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and changed.headers["etag"] != tag and "2026年审计结果公开" in changed.text
+    assets.post(f"/v1/disclosures/{drafted['id']}/withdraw", headers=lead)
+    assert assets.get(path, headers={"If-None-Match": changed.headers["etag"]}).status_code == 200
+    assert assets.get(path).headers["etag"] == tag
+
+
+def test_the_gateway_page_follows_a_publication_and_a_withdrawal(gateway, assets, lead, published, monkeypatch):
+    from gateway import public_pages
+
+    org, _other = published
+    page = f"/public/villages/{org['unit_code']}"
+    monkeypatch.setattr(public_pages, "REVALIDATE_SECONDS", 3600.0)
+    before = gateway.get(page)
+    drafted = assets.post("/v1/disclosures", json={"credit_code": org["credit_code"], "kind": "audit",
+                                                   "period": "2026", "title": "2026年审计结果公开"}, headers=lead).json()
+    assets.post(f"/v1/disclosures/{drafted['id']}/publish", json={}, headers=lead)
+    assert "2026年审计结果公开" not in gateway.get(page).text  # held until it is time to ask again
+    monkeypatch.setattr(public_pages, "REVALIDATE_SECONDS", 0.0)
+    shown = gateway.get(page)
+    assert "2026年审计结果公开" in shown.text and shown.headers["etag"] != before.headers["etag"]
+    assets.post(f"/v1/disclosures/{drafted['id']}/withdraw", headers=lead)
+    after = gateway.get(page)
+    assert "2026年审计结果公开" not in after.text and after.headers["etag"] == before.headers["etag"]
+    assert_nothing_private(after.text)
