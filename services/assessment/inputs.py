@@ -15,8 +15,8 @@ from services.assessment.scheme import ASSETS_MEASURES, SchemeSpec
 from services.assessment.scoring import Inputs
 from services.common import audit
 from services.common.errors import Invalid, NotFound
+from services.common.peers import PeerUnavailable, get_json
 from services.common.peers import all_pages as pages
-from services.common.peers import get_json
 
 
 def read_registry(client: httpx.Client, district_code: str, year: int) -> dict:
@@ -46,11 +46,18 @@ def read_assets(client: httpx.Client, document: dict) -> None:
 
     A village's organizations are summed. A village no accepted or closed engagement visited that year
     has no value (missing: each indicator's policy decides); one visited without findings has a
-    rectification rate of 1, nothing being left to rectify.
+    rectification rate of 1, nothing being left to rectify. When the assets service does not answer,
+    the snapshot is still made, without those columns, and says why under `unavailable`: a period
+    whose scheme reads no measure is not held up, and one that does sees them missing.
     """
+    try:
+        measures = get_json(client, "/v1/measures", service="assets", year=document["year"])["items"]
+    except PeerUnavailable as exc:
+        document.setdefault("unavailable", {})["assets"] = exc.detail
+        return
     at = {code: n for n, code in enumerate(document["unit_codes"])}
     found: dict[int, dict[str, float]] = {}
-    for item in get_json(client, "/v1/measures", service="assets", year=document["year"])["items"]:
+    for item in measures:
         n = at.get(item["unit_code"])
         if n is None or not any(e["status"] in ("accepted", "closed") for e in item["engagements"]):
             continue
@@ -97,7 +104,8 @@ def store_snapshot(session: Session, period: Period, document: dict, *, actor: s
     payload, digest = digest_of(document)
     present = {k: sum(v is not None for v in values) for k, values in document["columns"].items()}
     snapshot = InputSnapshot(period_id=period.id, digest=digest, units=len(document["unit_codes"]),
-                             completeness={"columns": present}, payload=payload, gathered_by=actor)
+                             completeness={"columns": present, "unavailable": document.get("unavailable", {})},
+                             payload=payload, gathered_by=actor)
     session.add(snapshot)
     session.flush()
     audit.record(session, actor=actor, action="gather", entity="input_snapshot", entity_id=str(snapshot.id),

@@ -79,12 +79,18 @@ def test_an_unknown_measure_is_named(assessment, officer):
     assert response.json()["errors"][0]["field"] == f"indicators[{len(body['indicators']) - 1}].key"
 
 
-def test_gathering_says_when_the_assets_service_does_not_answer(assessment, officer):
+def test_without_the_assets_service_the_snapshot_says_so_and_its_measures_are_missing(assessment, officer):
     assessment.app.state.assets_client = None
     assessment.app.state.settings = assessment.app.state.settings.model_copy(
         update={"assets_url": "http://127.0.0.1:9", "assets_timeout": 2.0})
-    created = assessment.post("/v1/periods", json={"district_code": "110109000000", "year": 2025}, headers=officer)
-    response = assessment.post(f"/v1/periods/{created.json()['id']}/inputs", headers=officer)
-    assert response.status_code == 502 and response.json()["code"] == "assets_unavailable"
-    with Session(assessment.app.state.engine) as session:
-        assert session.exec(select(InputSnapshot)).all() == []
+    body = scheme_body()
+    body["indicators"].append(findings_indicator(missing="block"))
+    scheme = make_scheme(assessment, officer, indicators=body["indicators"])
+    created = assessment.post("/v1/periods", json={"district_code": "110109000000", "year": 2026}, headers=officer)
+    gathered = assessment.post(f"/v1/periods/{created.json()['id']}/inputs", headers=officer)
+    assert gathered.status_code == 201, gathered.text
+    assert "assets" in gathered.json()["unavailable"] and "assets:findings" not in gathered.json()["columns"]
+    report = assessment.get(f"/v1/periods/{created.json()['id']}/inputs?scheme_id={scheme['id']}", headers=officer).json()
+    findings = next(i for i in report["indicators"] if i["indicator"] == "findings")
+    assert findings["present"] == 0 and findings["blocks"] and report["ready"] is False
+    assert report["unavailable"]["assets"].startswith("The assets cannot be reached")
