@@ -107,6 +107,11 @@ def test_a_photo_attached_on_the_checklist_shows_its_thumbnail(context, artifact
 
     page.reload()
     expect(page.locator("[data-testid='evidence-democracy.minutes'] img")).to_have_count(2)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("[data-testid='evidence-democracy.minutes'] li").last.locator("button.remove").click()
+    expect(page.locator("[data-testid='evidence-democracy.minutes'] img")).to_have_count(1)
+    page.reload()
+    expect(page.locator("[data-testid='evidence-democracy.minutes'] img")).to_have_count(1)
     assert page.csp_errors == []
 
 

@@ -1,5 +1,6 @@
 // Evidence on the checklist: a photo from the camera or a file, sent to the API proxy with its progress
-// shown; each attachment appears as a thumbnail (images) or its name. Files are not queued offline.
+// shown; each attachment appears as a thumbnail (images) or its name, with a button to take it off.
+// Files are not queued offline (a photo is too large for localStorage); the message says to try again.
 (function () {
   "use strict";
   var page = document.querySelector("[data-engagement]");
@@ -32,7 +33,28 @@
       link.appendChild(name);
     }
     item.appendChild(link);
+    var remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "remove";
+    remove.setAttribute("data-remove", "/api/assets/v1/evidence/" + shown.id);
+    remove.setAttribute("aria-label", box.getAttribute("data-msg-remove") + " " + shown.filename);
+    remove.textContent = "×";
+    item.appendChild(remove);
     list.appendChild(item);
+  }
+  function detach(box, button) {
+    if (!window.confirm(box.getAttribute("data-msg-confirm"))) { return; }
+    var xhr = new XMLHttpRequest();
+    xhr.open("DELETE", button.getAttribute("data-remove"));
+    xhr.setRequestHeader("X-CSRF-Token", box.getAttribute("data-csrf"));
+    xhr.addEventListener("load", function () {
+      if (xhr.status === 204 || xhr.status === 404) { button.closest("li").remove(); return; }
+      var answer = {};
+      try { answer = JSON.parse(xhr.responseText); } catch (e) { answer = {}; }
+      say(box, localized(answer.detail), "refused");
+    });
+    xhr.addEventListener("error", function () { say(box, box.getAttribute("data-msg-offline"), "offline"); });
+    xhr.send();
   }
   function say(box, text, state) {
     var target = box.querySelector(".upload-state");
@@ -77,6 +99,10 @@
     xhr.send(body);
   }
 
+  page.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-remove]");
+    if (button) { detach(button.closest(".evidence"), button); }
+  });
   page.addEventListener("change", function (event) {
     var input = event.target;
     var box = input.closest && input.closest(".evidence");
