@@ -120,3 +120,30 @@ def test_the_yearly_inventory_round_marks_items_one_by_one(page, artifacts):
     expect(page.locator("[data-testid=inventory-problem]")).to_be_visible()
     expect(summary).to_have_attribute("data-status", "open")
     page.screenshot(path=str(artifacts / "ledger-inventory-round.png"), full_page=True)
+
+
+def test_a_ledger_exported_from_the_import_page_imports_back_unchanged(page, tmp_path, artifacts):
+    sign_in(page, "lead")
+    page.goto("/ledgers/import")
+    with page.expect_download() as download:
+        page.click("[data-testid=export-debts]")
+    exported = tmp_path / "debts.xlsx"
+    download.value.save_as(exported)
+
+    page.select_option("[data-testid=import-kind]", "debts")
+    page.set_input_files("[data-testid=import-file]", str(exported))
+    page.click("main button[value=apply]")
+    report = page.locator("[data-testid=import-report]")
+    expect(report).to_be_visible()
+    expect(report.locator(".ok")).to_be_visible()
+    text = report.inner_text()
+    assert "已导入：0 行有变化" in text or "Imported: 0 rows changed" in text
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("统一社会信用代码,债务编号,债权人类型,债权人,债务成因,本金,发生日期,化解方式,责任人\n"
+                   "N21101091020100000,D-X,银行,某银行,工程建设,-5,2024-01-01,偿还,王某\n", encoding="utf-8-sig")
+    page.set_input_files("[data-testid=import-file]", str(bad))
+    page.click("main button[value=check]")
+    expect(page.locator("[data-testid=import-error]")).to_have_count(1)
+    assert page.locator("[data-testid=import-error] td").first.inner_text() == "2"
+    page.screenshot(path=str(artifacts / "ledger-import-report.png"), full_page=True)
