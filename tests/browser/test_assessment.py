@@ -281,3 +281,19 @@ def test_the_ranking_exports_to_excel(page, api, published):
     answer = page.request.get(link.get_attribute("href"))
     assert answer.status == 200 and "spreadsheetml" in answer.headers["content-type"]
     assert answer.body()[:2] == b"PK"
+
+
+def test_inputs_and_what_if_fit_a_phone_without_sideways_scroll(browser, platform, pidu, artifacts):
+    context = browser.new_context(base_url=platform.gateway, viewport={"width": 360, "height": 740},
+                                  is_mobile=True, has_touch=True)
+    page = context.new_page()
+    sign_in(page, "assessor")
+    widths = {}
+    for name, path in (("inputs", f"/assessment/schemes/{pidu['scheme_id']}/periods/{pidu['period_id']}/inputs"),
+                       ("what-if", f"/assessment/schemes/{pidu['scheme_id']}/what-if?period_id={pidu['period_id']}")):
+        page.goto(path)
+        expect(page.locator("main h1")).to_be_visible()
+        widths[name] = page.evaluate("document.documentElement.scrollWidth")
+        page.screenshot(path=str(artifacts / f"assessment-{name}-phone.png"))
+    context.close()
+    assert widths == {"inputs": 360, "what-if": 360}
