@@ -30,6 +30,7 @@ from services.common.tokens import Principal
 
 KINDS = ("assets", "resources", "contracts", "debts")
 CREDIT_CODE = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{18}$")
+CODE_LIST = re.compile(r"[,，、;；\s]+")
 
 ASSET_KINDS = {"房屋建筑": "building", "设施": "facility", "设备": "equipment", "车辆": "vehicle", "其他": "other"}
 ASSET_STATUSES = {"在用": "in_use", "出租": "leased", "闲置": "idle", "已处置": "disposed"}
@@ -85,6 +86,8 @@ CONTRACT_COLUMNS = (ORGANIZATION, *NAMES,
                     Column("annual_rent", "年租金", required=True, max_length=20),
                     Column("payment_cycle_months", "付款周期月", max_length=2, aliases=("付款周期",)),
                     Column("state", "合同状态", max_length=12),
+                    Column("resource_codes", "发包资源编号", max_length=1000, aliases=("资源编号",)),
+                    Column("asset_codes", "出租资产编号", max_length=1000, aliases=("资产编号",)),
                     Column("received", "已收款", read_only=True),
                     *PROCEDURE_COLUMNS)
 DEBT_COLUMNS = (ORGANIZATION, *NAMES,
@@ -267,7 +270,7 @@ class ContractImporter(LedgerImporter):
         return {"use": "", "payment_cycle_months": 12, "state": "performing", "procedure": {}, "asset_ids": [],
                 "resource_ids": [], "received": 0}
 
-    def parse(self, values: dict) -> dict:
+    def parse_cells(self, values: dict) -> dict:
         parsed = {"number": values["number"],
                   "counterparty_kind": choice(values["counterparty_kind"], COUNTERPARTY_KINDS, "counterparty_kind"),
                   "counterparty_name": values["counterparty_name"],
@@ -282,6 +285,35 @@ class ContractImporter(LedgerImporter):
                   "payment_cycle_months": _cycle(values["payment_cycle_months"]),
                   "state": choice(values["state"], CONTRACT_STATES, "state"), "procedure": _procedure(values)}
         return parsed
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.item_ids: dict[tuple[str, str], dict[str, int]] = {}
+
+    def parse(self, values: dict) -> dict:
+        parsed = self.parse_cells(values)
+        credit_code = values["credit_code"].upper()
+        for column, item_type, field in (("resource_codes", "resource", "resource_ids"),
+                                         ("asset_codes", "asset", "asset_ids")):
+            codes = [c for c in CODE_LIST.split(values[column]) if c]
+            if codes:
+                known = self.ids_of(item_type, credit_code)
+                unknown = [c for c in codes if c not in known]
+                if unknown:
+                    raise Invalid(column, f"该组织没有编号为 {'、'.join(unknown[:5])} 的{'资源' if item_type == 'resource' else '资产'}"
+                                          f" / the organization has no {item_type} {', '.join(unknown[:5])}")
+                parsed[field] = [known[c] for c in codes]
+            else:
+                parsed[field] = None
+        return parsed
+
+    def ids_of(self, item_type: str, credit_code: str) -> dict[str, int]:
+        """The organization's items by code, read once per file."""
+        if (item_type, credit_code) not in self.item_ids:
+            model = AssetItem if item_type == "asset" else ResourceItem
+            found = self.session.execute(select(model.code, model.id).where(model.credit_code == credit_code))
+            self.item_ids[item_type, credit_code] = dict(found.all())
+        return self.item_ids[item_type, credit_code]
 
     def apply_row(self, row: Row, stored: dict) -> None:
         # A masked ID number as an export shows it to most roles stands for the stored one.
@@ -364,8 +396,9 @@ IMPORTERS = {"assets": AssetImporter, "resources": ResourceImporter, "contracts"
              "debts": DebtImporter}
 
 
-def export_cells(kind: str, row: dict, principal: Principal) -> list:
-    """One stored row in the columns of its import, coded values as their Chinese labels."""
+def export_cells(kind: str, row: dict, principal: Principal, item_codes: dict[tuple[str, int], str] | None = None) -> list:
+    """One stored row in the columns of its import, coded values as their Chinese labels; a contract's
+    let items by their codes (`item_codes`: (item type, id) → code)."""
     labels = {"kind": {"assets": ASSET_KINDS, "resources": RESOURCE_KINDS, "contracts": CONTRACT_KINDS}.get(kind, {}),
               "status": ASSET_STATUSES if kind == "assets" else RESOURCE_STATUSES,
               "counterparty_kind": COUNTERPARTY_KINDS, "state": CONTRACT_STATES, "creditor_kind": CREDITOR_KINDS,
@@ -377,6 +410,10 @@ def export_cells(kind: str, row: dict, principal: Principal) -> list:
         for step in STEPS:
             entry = (shown["procedure"] or {}).get(step) or {}
             shown[f"{step}_on"], shown[f"{step}_document"] = entry.get("on"), entry.get("document")
+        for item_type, field, column in (("resource", "resource_ids", "resource_codes"),
+                                         ("asset", "asset_ids", "asset_codes")):
+            codes = [(item_codes or {}).get((item_type, i)) for i in shown[field] or []]
+            shown[column] = "、".join(c for c in codes if c) or None
     cells = []
     for column in IMPORTERS[kind].columns:
         value = shown.get(column.key)

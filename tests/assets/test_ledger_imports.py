@@ -173,6 +173,26 @@ class TestImport:
         assert [(e["row"], e["column"]) for e in report["errors"]] == [(3, "面积亩(area_mu)")]
 
 
+    def test_a_contract_names_the_resources_it_lets_by_their_codes(self, assets, lead, orgs):
+        code = orgs[0]["credit_code"]
+        resources = [["统一社会信用代码", "资源编号", "资源名称", "资源类型", "面积亩"], [code, "ZY-1", "东沟耕地", "耕地", "30"],
+                     [code, "ZY-2", "西沟耕地", "耕地", "20"]]
+        assert upload(assets, lead, "resources", csv_file(resources)).json()["applied"] == 2
+        ids = {r["code"]: r["id"] for r in listed(assets, lead, "/v1/inventory/resources")}
+        header = [*CONTRACT_HEADER, "发包资源编号"]
+        refused = upload(assets, lead, "contracts", csv_file([header, [*contract_row(code, "HT-1"), "ZY-1、ZY-9"]]))
+        assert [(e["row"], e["column"]) for e in refused.json()["errors"]] == [(2, "发包资源编号(resource_codes)")]
+        applied = upload(assets, lead, "contracts", csv_file([header, [*contract_row(code, "HT-1"), "ZY-2, ZY-1"]]))
+        assert applied.status_code == 200, applied.text
+        assert listed(assets, lead, "/v1/contracts")[0]["resource_ids"] == [ids["ZY-2"], ids["ZY-1"]]
+        exported = assets.get("/v1/exports/contracts.xlsx", headers=lead).content
+        row = dict(zip(*[[c.value for c in r] for r in openpyxl.load_workbook(io.BytesIO(exported)).active.iter_rows(
+            max_row=2)]))
+        assert row["发包资源编号(resource_codes)"] == "ZY-2、ZY-1"
+        again = upload(assets, lead, "contracts", exported, name="c.xlsx").json()
+        assert (again["applied"], again["unchanged"]) == (0, 1)
+
+
 class TestExport:
     def test_an_exported_ledger_imports_back_unchanged(self, assets, lead, orgs):
         code = orgs[0]["credit_code"]
