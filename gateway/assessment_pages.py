@@ -447,7 +447,9 @@ async def save_entries(request: Request, period_id: int, who: SignedIn, _: CsrfC
     scheme_id, unit_code = str(form.get("scheme_id", "")), str(form.get("unit_code", ""))
     if not scheme_id.isdigit():
         return render(request, "assessment/missing.html", 404)
-    scheme, _report, villages, entries = await _inputs_data(request, who, int(scheme_id), period_id)
+    scheme, villages, entries = await asyncio.gather(
+        _api(request, who, f"/schemes/{scheme_id}"), _api(request, who, f"/periods/{period_id}/villages"),
+        _api(request, who, f"/periods/{period_id}/manual-entries"))
     village = next((v for v in (villages or {"items": []})["items"] if v["unit_code"] == unit_code), None)
     if scheme is None or village is None:
         return render(request, "assessment/missing.html", 404)
@@ -464,7 +466,7 @@ async def save_entries(request: Request, period_id: int, who: SignedIn, _: CsrfC
         return RedirectResponse(f"/assessment/schemes/{scheme_id}/periods/{period_id}/inputs?saved={unit_code}"
                                 f"#row-{unit_code}", status_code=303)
     if not errors:
-        _s, _r, _v, entries = await _inputs_data(request, who, int(scheme_id), period_id)
+        entries = await _api(request, who, f"/periods/{period_id}/manual-entries")
         row = entry_row(village, indicators, _entries_by_key(entries))
     else:
         row = entry_row(village, indicators, _entries_by_key(entries), typed=form)

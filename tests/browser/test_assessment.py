@@ -297,3 +297,24 @@ def test_inputs_and_what_if_fit_a_phone_without_sideways_scroll(browser, platfor
         page.screenshot(path=str(artifacts / f"assessment-{name}-phone.png"))
     context.close()
     assert widths == {"inputs": 360, "what-if": 360}
+
+
+def test_manual_entry_works_without_javascript(browser, platform, api, pidu):
+    context = browser.new_context(base_url=platform.gateway, java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, "assessor")
+    village = api.get(f"/periods/{pidu['period_id']}/villages").json()["items"][1]["unit_code"]
+    page.goto(f"/assessment/schemes/{pidu['scheme_id']}/periods/{pidu['period_id']}/inputs")
+    page.locator(f"[data-testid=entry-{village}-toilet_rate]").fill("九十")
+    page.locator(f"[data-testid=save-{village}]").click()
+    expect(page.locator(f"[data-testid=entry-row-{village}] [data-testid=error-v-toilet_rate]")).to_contain_text("请输入数字")
+    expect(page.locator(f"[data-testid=entry-{village}-toilet_rate]")).to_have_value("九十")
+    page.locator(f"[data-testid=entry-{village}-toilet_rate]").fill("96.5")
+    page.locator(f"[data-testid=evidence-{village}]").fill("卫生厕所普查表")
+    page.locator(f"[data-testid=save-{village}]").click()
+    expect(page.locator(f"[data-testid=saved-{village}]")).to_be_visible()
+    assert f"saved={village}" in page.url
+    context.close()
+    entries = api.get(f"/periods/{pidu['period_id']}/manual-entries").json()["items"]
+    saved = next(e for e in entries if (e["unit_code"], e["indicator_code"]) == (village, "toilet_rate"))
+    assert (saved["value"], saved["evidence"]) == ("96.5", "卫生厕所普查表")
