@@ -6,7 +6,7 @@ whether an ID number is whole or masked; the pages show what they are given.
 """
 
 import asyncio
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 from typing import Annotated
@@ -125,11 +125,17 @@ def _review_params(town: str, status: str, flag: str, cursor: str) -> dict:
             "flag": flag if flag in FLAG_KINDS else "", "cursor": cursor, "limit": REVIEW_PAGE_SIZE}
 
 
+def _local(moment: str | None) -> str:
+    """A service's UTC time (naive from SQLite) as Beijing time, to the minute."""
+    if not moment:
+        return ""
+    parsed = datetime.fromisoformat(moment)
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
 def _localized_item(item: dict, lang: str) -> dict:
     """Reasons in the reader's language, the decision's time in Beijing time."""
-    decided = item.get("decided_at")
-    shown = datetime.fromisoformat(decided).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if decided else ""
-    return {**item, "decided_at_local": shown,
+    return {**item, "decided_at_local": _local(item.get("decided_at")),
             "flags": [{**f, "reason": localized(f["reason"], lang)} for f in item.get("flags") or []]}
 
 
@@ -215,7 +221,8 @@ async def _inventory_context(request: Request, principal, town: str, org: str, y
     context |= {"assets": assets["items"], "resources": resources["items"]}
     if rounds["items"]:
         found = await get_json(request, principal, "assets", f"/v1/inventory-rounds/{rounds['items'][0]['id']}")
-        context |= {"round": found, "marks": {(c["item_type"], c["item_id"]): c for c in found["checks"]}}
+        context |= {"round": found, "marks": {(c["item_type"], c["item_id"]): c | {"at": _local(c["checked_at"])}
+                                              for c in found["checks"]}}
     return context
 
 
