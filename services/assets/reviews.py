@@ -132,8 +132,21 @@ def campaign_view(campaign: ReviewCampaign) -> dict:
             "completed_at": campaign.completed_at}
 
 
-def item_view(item: ReviewItem) -> dict:
+def contract_facts(session: Session, items: list[ReviewItem]) -> dict[int, dict]:
+    """What a reviewer weighs beside the flags: the village, counterparty, term, rent and what was received
+    (never an ID number), by contract id."""
+    ids = sorted({i.contract_id for i in items}) or [0]
+    found = session.execute(select(LandContract.id, LandContract.unit_name, LandContract.counterparty_kind,
+                                   LandContract.counterparty_name, LandContract.kind, LandContract.area_mu,
+                                   LandContract.term_start, LandContract.term_end, LandContract.annual_rent,
+                                   LandContract.received, LandContract.state).where(LandContract.id.in_(ids)))
+    return {row.id: {**row._asdict(), "area_mu": f"{row.area_mu:.2f}", "annual_rent": f"{row.annual_rent:.2f}",
+                     "received": f"{row.received:.2f}"} for row in found}
+
+
+def item_view(item: ReviewItem, contract: dict | None = None) -> dict:
     return {"id": item.id, "campaign_id": item.campaign_id, "contract_id": item.contract_id,
             "contract_number": item.contract_number, "unit_code": item.unit_code, "town_code": item.town_code,
             "flags": item.flags, "reviewer": item.reviewer, "status": item.status, "outcome": item.outcome,
-            "note": item.note, "decided_by": item.decided_by, "decided_at": item.decided_at, "version": item.version}
+            "note": item.note, "decided_by": item.decided_by, "decided_at": item.decided_at, "version": item.version,
+            "contract": contract}

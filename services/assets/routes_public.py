@@ -66,13 +66,15 @@ def campaign_items(campaign_id: int, session: SessionDep, who: Reviewer, reviewe
     campaign = reviews.get_campaign(session, campaign_id)
     found = reviews.list_items(session, who, campaign, reviewer=reviewer, status=status, town=town, flag=flag,
                                limit=limit, after=_after(cursor))
-    return json_response(_page([reviews.item_view(i) for i in found], limit))
+    facts = reviews.contract_facts(session, found)
+    return json_response(_page([reviews.item_view(i, facts.get(i.contract_id)) for i in found], limit))
 
 
 @router.get("/v1/reviews/{campaign_id}/items/{item_id}")
 def campaign_item(campaign_id: int, item_id: int, session: SessionDep, who: Reviewer):
     item = reviews.get_item(session, reviews.get_campaign(session, campaign_id), item_id, who)
-    return json_response(reviews.item_view(item), version=item.version)
+    facts = reviews.contract_facts(session, [item])
+    return json_response(reviews.item_view(item, facts.get(item.contract_id)), version=item.version)
 
 
 @router.post("/v1/reviews/{campaign_id}/items/{item_id}/outcome")
@@ -80,7 +82,8 @@ def decide_item(campaign_id: int, item_id: int, body: OutcomeIn, session: Sessio
     campaign = reviews.get_campaign(session, campaign_id)
     item = reviews.decide(session, campaign, reviews.get_item(session, campaign, item_id), who, outcome=body.outcome,
                           note=body.note, actor=actor(who))
-    return json_response(reviews.item_view(item), version=item.version)
+    facts = reviews.contract_facts(session, [item])
+    return json_response(reviews.item_view(item, facts.get(item.contract_id)), version=item.version)
 
 
 @router.post("/v1/disclosures", status_code=201)

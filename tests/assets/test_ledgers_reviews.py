@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.assets.test_ledgers import add_contract, pay, village_organizations
+from tests.assets.test_ledgers import ID_NUMBER, add_contract, pay, village_organizations
 
 pytestmark = pytest.mark.db
 
@@ -61,3 +61,19 @@ def test_only_leads_start_a_campaign_and_one_at_a_time(assets, lead, as_role, fl
     assert assets.post("/v1/reviews", json=body | {"reviewers": []}, headers=lead).status_code == 422
     assert assets.post("/v1/reviews", json=body, headers=lead).status_code == 201
     assert assets.post("/v1/reviews", json=body, headers=lead).json()["code"] == "campaign_open"
+
+
+def test_a_reviewer_reads_their_item_with_the_contracts_facts_and_not_anothers(assets, lead, as_role, flagged):
+    body = {"name": "回头看", "as_of": "2026-06-15", "reviewers": ["auditor", "other"]}
+    campaign = assets.post("/v1/reviews", json=body, headers=lead).json()
+    items = assets.get(f"/v1/reviews/{campaign['id']}/items", headers=lead).json()["items"]
+    mine = next(i for i in items if i["reviewer"] == "auditor")
+    theirs = next(i for i in items if i["reviewer"] == "other")
+    auditor = as_role("auditor", subject="auditor")
+    read = assets.get(f"/v1/reviews/{campaign['id']}/items/{mine['id']}", headers=auditor)
+    assert read.status_code == 200 and read.headers["ETag"] == '"1"'
+    facts = read.json()["contract"]
+    assert (facts["counterparty_name"], facts["annual_rent"], facts["received"]) == ("张建国", "10000.00", "30000.00")
+    assert ID_NUMBER not in read.text
+    assert assets.get(f"/v1/reviews/{campaign['id']}/items/{theirs['id']}", headers=auditor).status_code == 404
+    assert assets.get(f"/v1/reviews/{campaign['id']}/items/{theirs['id']}", headers=lead).status_code == 200

@@ -74,6 +74,8 @@ def test_a_reviewer_records_an_outcome_and_the_board_moves_on(page, artifacts):
     expect(item).to_be_visible()
     selector = "#" + item.get_attribute("id")
     assert item.locator("[data-flag]").count() >= 1  # each flag with its reason
+    expect(item.locator("[data-testid=review-contract]")).not_to_be_empty()  # and the contract's facts
+    assert "********" not in item.inner_text()
     assert page.locator("[data-testid=review-town-row]").count() >= 1
 
     page.locator(f"{selector} input[value=renegotiated]").check()
