@@ -117,6 +117,7 @@ async def import_upload(request: Request, who: SignedIn, _: CsrfChecked, file: U
 
 
 REVIEW_OUTCOMES = ("lawful", "renegotiated", "terminated", "referred")
+REVIEWERS = ("admin", "audit_lead", "auditor")  # the others read the campaigns' progress only
 REVIEW_PAGE_SIZE = 25
 
 
@@ -154,10 +155,12 @@ async def review_board(request: Request, who: SignedIn, campaign: int | None = N
                "progress": None}
     if chosen:
         path = f"/v1/reviews/{chosen['id']}"
+        reviews = principal.role in REVIEWERS
         progress, page = await asyncio.gather(
             get_json(request, principal, "assets", path + "/progress"),
-            get_json(request, principal, "assets", path + "/items", **_review_params(town, status, flag, cursor)))
-        context |= {"progress": progress, "next_cursor": page["next_cursor"],
+            get_json(request, principal, "assets", path + "/items", **_review_params(town, status, flag, cursor))
+            if reviews else _nothing())
+        context |= {"progress": progress, "next_cursor": page.get("next_cursor"), "reviews": reviews,
                     "items": [_localized_item(i, language(request)) for i in page["items"]]}
     if request.headers.get("hx-request") and request.headers.get("hx-target") == "review-items":
         return render(request, "ledgers/_review_items.html", **context)

@@ -40,7 +40,7 @@ def start_campaign(body: CampaignIn, session: SessionDep, who: Lead):
 
 
 @router.get("/v1/reviews")
-def list_campaigns(session: SessionDep, who: Reviewer):
+def list_campaigns(session: SessionDep, who: LedgerReader):
     found = session.scalars(select(ReviewCampaign).order_by(ReviewCampaign.id.desc()))
     return json_response({"items": [reviews.campaign_view(c) for c in found], "next_cursor": None})
 

@@ -149,3 +149,10 @@ def test_a_ledger_exported_from_the_import_page_imports_back_unchanged(page, tmp
     expect(page.locator("[data-testid=import-error]")).to_have_count(1)
     assert page.locator("[data-testid=import-error] td").first.inner_text() == "2"
     page.screenshot(path=str(artifacts / "ledger-import-report.png"), full_page=True)
+
+
+def test_a_viewer_follows_the_review_progress_without_its_items(page):
+    sign_in(page, "viewer")
+    page.goto("/ledgers/reviews")
+    expect(page.locator("[data-testid=review-town-row]").first).to_be_visible()
+    expect(page.locator("[data-testid=review-item]")).to_have_count(0)
