@@ -13,6 +13,7 @@ from functools import lru_cache
 from pydantic import BaseModel
 from sqlalchemy import Connection, Integer, and_, bindparam, exists, func, or_, select
 
+from services.common.driver import driver_select
 from services.common.errors import Invalid
 from services.registry.codes import LEVELS
 from services.registry.models import Designation, StatisticValue, Unit, UnitClass
@@ -189,14 +190,15 @@ def search_units(connection: Connection, query: UnitQuery, *, limit: int, positi
             raise Invalid("cursor", "与当前排序不符 / was given out for another sort")
         total = position.get("t")
         values |= {"after_value": position["v"], "after_id": position["id"]}
-    statement = page_statement(filters, query.sort, position is not None)
-    rows = connection.execute(statement, values | {"limit": limit + 1}).all()
+    statement = driver_select(page_statement(filters, query.sort, position is not None), connection.dialect)
+    rows = statement.rows(connection, values | {"limit": limit + 1})
     items = [dict(zip(PUBLIC_FIELDS, row[:len(PUBLIC_FIELDS)], strict=True)) for row in rows[:limit]]
     if not isinstance(total, int):
         total = (len(rows) if position is None and len(rows) <= limit
-                 else connection.execute(count_statement(filters), values).scalar_one())
+                 else driver_select(count_statement(filters), connection.dialect).rows(connection, values)[0][0])
     next_position = None
     if len(rows) > limit:
-        last = rows[limit - 1]
-        next_position = {"s": query.sort, "v": last.sort_value, "id": last.id, "t": total}
+        last = rows[limit - 1]  # its id and sort value follow the public fields
+        next_position = {"s": query.sort, "v": last[len(PUBLIC_FIELDS) + 1], "id": last[len(PUBLIC_FIELDS)],
+                         "t": total}
     return {"items": items, "total": total, "next_position": next_position}
