@@ -3,15 +3,16 @@
 import sys
 import time
 
-from bench import (assessment_scoring, assets_plan, contract_flags, gateway_overhead, registry_import, registry_list,
-                   session_stall)
+from bench import (answers_load, assessment_scoring, assets_plan, contract_flags, engagement_report, gateway_overhead,
+                   public_page, registry_import, registry_list, session_stall)
 from bench.report import Bar, machine_clock, other_work, title
 from bench.stack import running_stack
 
 # These share one running platform and return their bars.
 ON_PLATFORM = (gateway_overhead, session_stall)
 # These build their own data and processes and say whether all their bars were met.
-STANDALONE = (registry_list, registry_import, assets_plan, assessment_scoring, contract_flags)
+STANDALONE = (registry_list, registry_import, assets_plan, assessment_scoring, contract_flags, engagement_report,
+              answers_load, public_page)
 
 
 def main() -> int:
