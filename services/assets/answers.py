@@ -8,8 +8,9 @@ with WAL, a read-then-update through the ORM gave p99 328 ms at 16 connections, 
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -35,13 +36,19 @@ class Saved:
                 "updated_by": self.updated_by}
 
 
-def _context(session: Session, engagement_id: int, principal: Principal):
-    """Status, template and membership in one read."""
+@cache
+def _context_query():
+    """Status, template and membership in one read; built once, as building it took a fifth of a save."""
     member = exists().where(EngagementMember.engagement_id == Engagement.id,
-                            EngagementMember.username == principal.subject)
-    query = (select(Engagement.status, Fieldwork.template_id, member.label("member"))
-             .outerjoin(Fieldwork, Fieldwork.engagement_id == Engagement.id).where(Engagement.id == engagement_id))
-    found = session.execute(engagement_scope(query, principal)).first()
+                            EngagementMember.username == bindparam("username"))
+    return (select(Engagement.status, Fieldwork.template_id, member.label("member"))
+            .outerjoin(Fieldwork, Fieldwork.engagement_id == Engagement.id)
+            .where(Engagement.id == bindparam("engagement_id")))
+
+
+def _context(session: Session, engagement_id: int, principal: Principal):
+    query = engagement_scope(_context_query(), principal)
+    found = session.execute(query, {"engagement_id": engagement_id, "username": principal.subject}).first()
     if found is None:
         raise NotFound(f"没有编号为 {engagement_id} 的任务 / no engagement {engagement_id}",
                        code="engagement_not_found")
@@ -55,11 +62,18 @@ def _context(session: Session, engagement_id: int, principal: Principal):
     return found
 
 
-def _upsert(session: Session, row: dict, expected: int):
-    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
+_ROW = ("engagement_id", "item_code", "value", "note", "updated_by", "updated_at")
+
+
+@cache
+def _upsert_statement(dialect_name: str, first: bool):
+    """The save's one statement, built once per dialect and kind: a first answer inserts or does nothing;
+    a later one updates only while the stored version is `expected`. Returns the new version, or no row."""
+    dialect = sqlite if dialect_name == "sqlite" else postgresql
     table = Answer.__table__
-    statement = dialect.insert(table).values(**row, version=1)
-    if expected == 0:
+    statement = dialect.insert(table).values(
+        {**{name: bindparam(name, type_=table.c[name].type) for name in _ROW}, "version": 1})
+    if first:
         statement = statement.on_conflict_do_nothing(index_elements=["engagement_id", "item_code"])
     else:
         statement = statement.on_conflict_do_update(
@@ -67,8 +81,13 @@ def _upsert(session: Session, row: dict, expected: int):
             set_={"value": statement.excluded.value, "note": statement.excluded.note,
                   "updated_by": statement.excluded.updated_by, "updated_at": statement.excluded.updated_at,
                   "version": table.c.version + 1},
-            where=table.c.version == expected)
-    return session.execute(statement.returning(table.c.version)).scalar()
+            where=table.c.version == bindparam("expected"))
+    return statement.returning(table.c.version)
+
+
+def _upsert(session: Session, row: dict, expected: int):
+    statement = _upsert_statement(session.get_bind().dialect.name, expected == 0)
+    return session.execute(statement, row | ({} if expected == 0 else {"expected": expected})).scalar()
 
 
 def save_answer(session: Session, principal: Principal, *, engagement_id: int, item_code: str, value,

@@ -1,6 +1,13 @@
 """HTTP routes of an engagement's fieldwork: its checklist, answers, and the steps of its review."""
 
-from fastapi import APIRouter, Request
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated
+from weakref import WeakKeyDictionary
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from services.assets import checklists, engagements
 from services.assets.access import EngagementReader, actor
@@ -8,7 +15,7 @@ from services.assets.answers import save_answer
 from services.assets.findings import finding_view, list_findings
 from services.assets.schemas_fieldwork import AnswerIn, ReturnIn
 from services.assets.views import engagement_view
-from services.common.database import SessionDep
+from services.common.database import SESSION_CONCURRENCY, SessionDep, is_sqlite
 from services.common.errors import Invalid, PreconditionRequired
 from services.common.http import check_if_match, json_response
 
@@ -75,12 +82,42 @@ def _expected_version(request: Request) -> int:
         raise Invalid("If-Match", 'must be the answer\'s ETag such as "3", or "0" for a first answer') from None
 
 
+# Per event loop: an asyncio semaphore belongs to the loop that first waits on it.
+_WRITE_TURNS: WeakKeyDictionary = WeakKeyDictionary()
+
+
+async def _write_turn(request: Request) -> AsyncIterator[Engine]:
+    """A turn to save an answer, waited for on the event loop, never in a worker thread.
+
+    SQLite lets one writer in at a time and puts the others to sleep in its busy handler, backing
+    off up to 100 ms a try; queued here, the next save starts the moment the last one commits.
+    """
+    engine: Engine = request.app.state.engine
+    turns = _WRITE_TURNS.setdefault(asyncio.get_running_loop(), WeakKeyDictionary())
+    turn = turns.get(engine)
+    if turn is None:
+        turn = turns[engine] = asyncio.Semaphore(1 if is_sqlite(engine) else SESSION_CONCURRENCY)
+    async with turn:
+        yield engine
+
+
+WriteTurn = Annotated[Engine, Depends(_write_turn, scope="function")]
+
+
 @router.put("/{engagement_id}/answers/{item_code}")
-def put_answer(engagement_id: int, item_code: str, body: AnswerIn, request: Request, session: SessionDep,
+def put_answer(engagement_id: int, item_code: str, body: AnswerIn, request: Request, engine: WriteTurn,
                who: EngagementReader):
-    """Saves one answer; If-Match is the version read ("0" for none); a change by someone else is a 412."""
-    saved = save_answer(session, who, engagement_id=engagement_id, item_code=item_code, value=body.value,
-                        note=body.note, expected=_expected_version(request), actor=actor(who))
+    """Saves one answer; If-Match is the version read ("0" for none); a change by someone else is a 412.
+
+    The transaction runs in this one worker thread while it holds the write turn, rather than in the
+    session dependency, whose BEGIN and COMMIT each take a thread hop of their own (bench/answers_load.py:
+    16 auditors through the gateway on SQLite, p99 670-750 ms before, 150-235 ms after, on a busy machine).
+    """
+    expected = _expected_version(request)
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        session.connection(execution_options={"sqlite_immediate": True})
+        saved = save_answer(session, who, engagement_id=engagement_id, item_code=item_code, value=body.value,
+                            note=body.note, expected=expected, actor=actor(who))
     return json_response(saved.view(), version=saved.version)
 
 
