@@ -134,3 +134,15 @@ def test_an_item_shown_only_for_some_answer_appears_when_it_is_given(context):
     any_disposal.locator(f"input[value={before}]").check()
     expect(any_disposal.locator("[data-state=saved]")).to_be_visible()
     assert page.csp_errors == []
+
+
+def test_the_engagement_report_downloads_from_the_checklist_as_pdf_and_excel(context):
+    page = open_checklist(context)
+    with page.expect_download() as pdf:
+        page.get_by_test_id("report-pdf").click()
+    assert pdf.value.suggested_filename.endswith(".pdf")
+    assert open(pdf.value.path(), "rb").read(5) == b"%PDF-"
+    with page.expect_download() as xlsx:
+        page.get_by_test_id("report-xlsx").click()
+    assert xlsx.value.suggested_filename.endswith(".xlsx")
+    assert open(xlsx.value.path(), "rb").read(2) == b"PK"
