@@ -217,6 +217,16 @@ def visible(item: Item, values: dict[str, object]) -> bool:
     return other in wanted if not isinstance(other, list) else bool(set(other) & set(wanted))
 
 
+def with_attachments(answers: dict[str, tuple[object, str | None]],
+                     attached: set[str]) -> dict[str, tuple[object, str | None]]:
+    """An evidence item is answered by what is attached to it, not by a value."""
+    found = dict(answers)
+    for code in attached:
+        value, note = found.get(code, (None, None))
+        found[code] = (value if value not in (None, "", []) else "attached", note)
+    return found
+
+
 def gaps(items: dict[str, Item], answers: dict[str, tuple[object, str | None]]) -> list[dict]:
     """What keeps a checklist from being submitted: required visible items unanswered, "no" without a note."""
     values = {code: value for code, (value, _) in answers.items()}

@@ -12,7 +12,8 @@ from sqlmodel import Session
 
 from services.assets import checklists
 from services.assets.access import engagement_scope, sees_everyone
-from services.assets.models import Answer, Engagement, EngagementMember, Fieldwork, Finding, Rectification
+from services.assets.models import (Answer, Engagement, EngagementMember, Evidence, Fieldwork, Finding,
+                                    Rectification)
 from services.common import audit
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.tokens import Principal
@@ -98,7 +99,10 @@ def submit(session: Session, engagement: Engagement, principal: Principal, actor
     work = fieldwork_of(session, engagement)
     items = checklists.template_items(session, work.template_id)
     answers = answers_of(session, engagement.id)
-    missing = checklists.gaps(items, {code: ((a.value or {}).get("v"), a.note) for code, a in answers.items()})
+    given = {code: ((a.value or {}).get("v"), a.note) for code, a in answers.items()}
+    attached = set(session.scalars(select(Evidence.item_code).where(Evidence.engagement_id == engagement.id,
+                                                                    Evidence.item_code.is_not(None))))
+    missing = checklists.gaps(items, checklists.with_attachments(given, attached))
     if missing:
         raise Invalid(missing[0]["field"], missing[0]["message"], code="checklist_incomplete", errors=missing)
     drafted = _draft_findings(session, engagement, items, answers, actor)

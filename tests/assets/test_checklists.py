@@ -54,6 +54,13 @@ def test_an_item_shown_only_after_a_yes_and_a_no_needing_a_note():
     assert "note" in gaps(items, {"any": ("yes", None), "market": ("no", " ")})[0]["message"]
 
 
+def test_a_required_evidence_item_is_answered_by_an_attachment():
+    items = {"photo": item(code="photo", type="evidence", required=True)}
+    assert [g["field"] for g in gaps(items, checklists.with_attachments({}, set()))] == ["photo"]
+    assert gaps(items, checklists.with_attachments({}, {"photo"})) == []
+    assert checklists.with_attachments({"photo": ("kept", "n")}, {"photo"}) == {"photo": ("kept", "n")}
+
+
 def test_a_rule_naming_a_later_item_is_refused():
     content = {"code": "t", "version": 1, "sections": [{"items": [
         {"code": "a", "type": "text", "show_if": {"item": "b"}}, {"code": "b", "type": "text"}]}]}
