@@ -13,6 +13,7 @@ from services.assets import contracts, debts, exports, inventory, ledger_imports
 from services.assets.access import LedgerEditor, LedgerReader, actor, require_town
 from services.assets.contract_flags import FLAGS, FlagSettings
 from services.assets.organizations import ledger_snapshot, organization_snapshot
+from services.assets.registry import registry_client
 from services.assets.schemas_ledgers import (AssetIn, AssetPatch, CheckIn, ContractIn, ContractPatch, DebtIn,
                                              DebtPatch, PaymentIn, RepaymentIn, ResourceIn, ResourcePatch, RoundIn)
 from services.common.database import SessionDep
@@ -284,9 +285,16 @@ def import_ledger(kind: LedgerKind, request: Request, who: LedgerEditor, upload:
     idem = upload_idempotency(request, actor(who), upload.sha256)
     if replay := idem.replay(session):
         return replay
-    report = ledger_imports.import_file(session, upload.path, kind=kind, principal=who, mode=mode, dry_run=dry_run,
-                                        organization_of=lambda code: organization_snapshot(request, code),
-                                        file_sha256=upload.sha256)
+    settings, shared = request.app.state.settings, getattr(request.app.state, "registry_client", None)
+    client = registry_client(settings.registry_url, request.headers["authorization"],
+                             timeout=settings.registry_timeout, shared=shared)
+    directory = ledger_imports.OrganizationDirectory(client, lambda code: organization_snapshot(request, code))
+    try:
+        report = ledger_imports.import_file(session, upload.path, kind=kind, principal=who, mode=mode,
+                                            dry_run=dry_run, organization_of=directory, file_sha256=upload.sha256)
+    finally:
+        if shared is None:
+            client.close()
     if report.status == "rejected" and not dry_run:
         raise refused(report)
     return idem.remember(session, report.as_dict(), status=200)

@@ -151,6 +151,19 @@ class TestImport:
         assert (found["D-1"]["version"], found["D-2"]["version"]) == (1, 2)
         assert found["D-2"]["approval_reference"] == "门政发〔2021〕3号"
 
+    def test_a_file_naming_many_organizations_reads_them_in_pages_and_still_refuses_an_unknown_one(
+            self, assets, lead, district):
+        many = village_organizations(district, 30)
+        rows = [debt_row(o["credit_code"], "D-1") for o in many]
+        rows.insert(25, debt_row("91110109MA01ABCD2X", "D-1"))
+        report = upload(assets, lead, "debts", csv_file([DEBT_HEADER, *rows]), mode="clean_rows").json()
+        assert [(e["row"], e["column"]) for e in report["errors"]] == [(27, "统一社会信用代码(credit_code)")]
+        assert report["applied"] == 30
+        stored = {d["credit_code"]: d for d in listed(assets, lead, "/v1/debts")}
+        assert {(o["credit_code"], o["name"], o["town_code"]) for o in many} == {
+            (c, d["organization_name"], d["town_code"]) for c, d in stored.items()}
+        assert all(d["unit_name"] for d in stored.values())
+
     def test_a_row_repeated_in_the_file_is_refused_naming_the_first(self, assets, lead, orgs):
         code = orgs[0]["credit_code"]
         report = upload(assets, lead, "debts", csv_file([DEBT_HEADER, debt_row(code, "D-1"), debt_row(code, "D-1")]),
