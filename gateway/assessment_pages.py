@@ -7,9 +7,7 @@ who may see what (a town officer: published results of their own villages) and n
 
 import asyncio
 import re
-from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
@@ -31,15 +29,6 @@ BOOKKEEPING = ("id", "version", "status", "published_at", "row_version")
 ROW = 24  # height of one indicator's bar in the breakdown chart
 LENGTH = 200  # the longest bar
 WAITING = ("queued", "running")
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def local_time(stamp: str | None) -> str:
-    """A service's UTC timestamp as Beijing time, to the minute; "—" when there is none."""
-    if not stamp:
-        return "—"
-    moment = datetime.fromisoformat(stamp)
-    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if moment.tzinfo else stamp[:16].replace("T", " ")
 
 
 def _is_htmx(request: Request) -> bool:
@@ -142,7 +131,7 @@ async def _show_scheme(request: Request, who: SignedIn, scheme: dict, status: in
 async def index(request: Request, who: SignedIn) -> Response:
     schemes, periods, runs = await asyncio.gather(_api(request, who, "/schemes"), _api(request, who, "/periods"),
                                                   _runs(request, who))
-    return render(request, "assessment/index.html", local=local_time, schemes=(schemes or {}).get("items"),
+    return render(request, "assessment/index.html", schemes=(schemes or {}).get("items"),
                   periods=(periods or {}).get("items") or [], runs=runs)
 
 
@@ -279,7 +268,7 @@ async def run_page(request: Request, run_id: int, who: SignedIn, town: str = "",
         context |= await _ranking_context(request, who, run, ranking_params(town, class_name, grade, cursor))
     name = "assessment/_ranking.html" if _is_htmx(request) and request.headers.get("hx-target") == "ranking" \
         else "assessment/run.html"
-    return render(request, name, local=local_time, **context)
+    return render(request, name, **context)
 
 
 async def _ranking_context(request: Request, who: SignedIn, run: dict, params: dict) -> dict:
@@ -436,7 +425,7 @@ async def inputs_page(request: Request, scheme_id: int, period_id: int, who: Sig
     indicators, stored = manual_indicators(scheme), _entries_by_key(entries)
     shown = [v for v in villages["items"] if not town or v["town_code"] == town]
     rows = [entry_row(v, indicators, stored) for v in shown] if indicators else []
-    return render(request, "assessment/inputs.html", local=local_time, scheme=scheme, report=report, period_id=period_id,
+    return render(request, "assessment/inputs.html", scheme=scheme, report=report, period_id=period_id,
                   indicators=indicators, rows=rows, town=town, towns=towns["items"] if towns else [],
                   names={i["code"]: i for i in scheme["indicators"]})
 

@@ -2,8 +2,10 @@
 
 import asyncio
 import secrets
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 from fastapi import APIRouter, Depends, Form, Request
@@ -19,6 +21,23 @@ from services.common.database import SessionDep
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=__file__.rsplit("/", 1)[0] + "/templates")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local_time(stamp: str | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """A service's timestamp as Beijing time ("—" when there is none). The services keep UTC; a
+    stamp without an offset (SQLite keeps none) is UTC too."""
+    if not stamp:
+        return "—"
+    moment = datetime.fromisoformat(stamp)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(SHANGHAI).strftime(pattern)
+
+
+def local_date(stamp: str | None) -> str:
+    return local_time(stamp, "%Y-%m-%d")
+
+
+templates.env.filters.update(local_time=local_time, local_date=local_date)
 
 
 def language(request: Request) -> str:
