@@ -156,3 +156,18 @@ def test_a_viewer_follows_the_review_progress_without_its_items(page):
     page.goto("/ledgers/reviews")
     expect(page.locator("[data-testid=review-town-row]").first).to_be_visible()
     expect(page.locator("[data-testid=review-item]")).to_have_count(0)
+
+
+@pytest.mark.parametrize("path", ["/ledgers/reviews", "/ledgers/import",
+                                  "/ledgers/assets?town=110109104000&org=", "/ledgers/contracts"])
+def test_ledger_pages_fit_a_phone(browser, platform, artifacts, path):
+    context = browser.new_context(base_url=platform.gateway, viewport={"width": 360, "height": 740},
+                                  is_mobile=True, has_touch=True)
+    page = context.new_page()
+    sign_in(page, "auditor")
+    page.goto(path)
+    expect(page.locator("main h1")).to_be_visible()
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.body.scrollWidth]")
+    page.screenshot(path=str(artifacts / f"ledger-phone-{path.split('/')[2].split('?')[0]}.png"), full_page=True)
+    context.close()
+    assert max(widths) <= 360, widths
