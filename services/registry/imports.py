@@ -16,7 +16,8 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from services.common.errors import Forbidden, Invalid
-from services.common.imports import Column, ImportReport, Mode, Refusal, Row, insert_rows, run_import
+from services.common.imports import (Column, ImportReport, Mode, Refusal, Row, choice, insert_rows, parse_date,
+                                     run_import)
 from services.common.tokens import Principal
 from services.registry import access, codes, organizations, statistics, units
 from services.registry.changes import record_bulk_changes
@@ -81,25 +82,6 @@ def import_file(session: Session, path: Path, *, kind: str, principal: Principal
                 "statistics": StatisticsImporter}[kind](session, principal, file_sha256=digest, year=year)
     report = ImportReport(kind=kind, file_sha256=digest, mode=mode, dry_run=dry_run)
     return run_import(session, path, importer, report)
-
-
-def choice(text: str, labels: dict[str, str], field: str) -> str | None:
-    """A coded value given by its code ("village") or its Chinese label ("行政村")."""
-    if not text or text in labels.values():
-        return text or None
-    if text in labels:
-        return labels[text]
-    allowed = "/".join(sorted(set(labels) | set(labels.values())))
-    raise Invalid(field, f"应为 {allowed} 之一 / must be one of {allowed}")
-
-
-def parse_date(text: str, field: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text.replace("/", "-").replace(".", "-"))
-    except ValueError:
-        raise Invalid(field, "日期应为 YYYY-MM-DD / date must be YYYY-MM-DD") from None
 
 
 class RegistryImporter:
