@@ -16,8 +16,8 @@ from sqlmodel import Session
 from services.assets import disclosure, reviews
 from services.assets.contract_flags import STEPS, FlagSettings
 from services.assets.contracts import credit_check_character, id_check_character, mask_name
-from services.assets.models import (AssetItem, ContractPayment, DebtRepayment, Engagement, LandContract,
-                                    ResourceItem, VillageDebt)
+from services.assets.models import (AssetItem, ContractPayment, DebtRepayment, Engagement, InventoryCheck,
+                                    InventoryRound, LandContract, ResourceItem, VillageDebt)
 from services.assets.registry import District
 from services.common import audit
 from services.common.tokens import Principal
@@ -39,7 +39,7 @@ COMPANIES = ["京西农业发展有限公司", "门头沟区绿源种植专业�
 def load_ledgers(session: Session, district: District) -> dict[str, int]:
     """Makes the demo ledgers once; returns how many rows of each it made (all zero the second time)."""
     made = dict.fromkeys(("assets", "resources", "contracts", "payments", "debts", "repayments", "publications",
-                          "review_items"), 0)
+                          "review_items", "inventory_rounds"), 0)
     if session.execute(select(func.count()).select_from(LandContract).where(LandContract.demo)).scalar_one():
         return made
     rng = random.Random(SEED)
@@ -51,6 +51,7 @@ def load_ledgers(session: Session, district: District) -> dict[str, int]:
     made["debts"], made["repayments"] = _debts(session, rng, snapshots)
     made["publications"] = _publications(session, rng, snapshots, district)
     made["review_items"] = _review(session, rng)
+    made["inventory_rounds"] = _rounds(session)
     audit.record(session, actor=ACTOR, action="load_demo", entity="ledgers", entity_id="demo", after=made)
     return made
 
@@ -232,3 +233,42 @@ def _review(session: Session, rng: random.Random) -> int:
             outcome, note = rng.choices(DEMO_OUTCOMES, [60, 20, 10, 10])[0]
             reviews.decide(session, campaign, item, lead, outcome=outcome, note=note, actor=ACTOR)
     return len(items)
+
+
+CHECK_WEIGHTS = {"confirmed": 85, "changed": 10, "missing": 3, "new": 2}
+
+
+def _rounds(session: Session) -> int:
+    """Last year's inventory round, closed with every item marked, for each organization; this year's
+    open and about half marked for four in ten of them."""
+    rng = random.Random(SEED + 1)  # its own stream, so the rest of the demo stays as it was
+    items: dict[str, list[tuple[str, int]]] = {}
+    for item_type, model in (("asset", AssetItem), ("resource", ResourceItem)):
+        query = select(model.credit_code, model.id).where(model.demo).order_by(model.id)
+        if model is AssetItem:
+            query = query.where(AssetItem.status != "disposed")
+        for credit_code, item_id in session.execute(query):
+            items.setdefault(credit_code, []).append((item_type, item_id))
+    places = dict(session.execute(select(AssetItem.credit_code, AssetItem.unit_code).where(AssetItem.demo)).all())
+    towns = dict(session.execute(select(AssetItem.credit_code, AssetItem.town_code).where(AssetItem.demo)).all())
+    rounds, checks = [], []
+    for credit_code, found in sorted(items.items()):
+        place = {"credit_code": credit_code, "unit_code": places[credit_code], "town_code": towns[credit_code],
+                 "started_by": ACTOR, "demo": True}
+        last = InventoryRound(year=TODAY.year - 1, status="closed", started_at=datetime(2025, 11, 10, 1, tzinfo=UTC),
+                              closed_by=ACTOR, closed_at=datetime(2025, 12, 20, 8, tzinfo=UTC), **place)
+        rounds.append((last, found, datetime(2025, 11, 20, 2, tzinfo=UTC)))
+        if rng.random() < 0.4:
+            this = InventoryRound(year=TODAY.year, status="open", started_at=datetime(2026, 6, 1, 1, tzinfo=UTC), **place)
+            rounds.append((this, [i for i in found if rng.random() < 0.5], datetime(2026, 6, 15, 2, tzinfo=UTC)))
+    session.add_all([r for r, _, _ in rounds])
+    session.flush()
+    for inventory_round, marked, at in rounds:
+        for item_type, item_id in marked:
+            outcome = rng.choices(list(CHECK_WEIGHTS), list(CHECK_WEIGHTS.values()))[0]
+            checks.append({"round_id": inventory_round.id, "item_type": item_type, "item_id": item_id,
+                           "outcome": outcome, "note": "" if outcome == "confirmed" else "现场核实",
+                           "checked_by": ACTOR, "checked_at": at})
+    if checks:
+        session.execute(insert(InventoryCheck), checks)
+    return len(rounds)

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from services.assets import contracts, debts, demo, demo_engagements, demo_ledgers, reviews
+from services.assets import contracts, debts, demo, demo_engagements, demo_ledgers, inventory, reviews
 from services.assets.contract_flags import FLAGS, FlagSettings
-from services.assets.models import LandContract, Publication, ReviewCampaign
+from services.assets.models import InventoryRound, LandContract, Publication, ReviewCampaign
 from services.common import audit
 from services.common.database import make_engine
 from services.common.migrate import upgrade
@@ -88,3 +88,16 @@ def test_the_demo_review_campaign_is_part_way_through(loaded):
     assert total["items"] == made["review_items"] > 0
     assert 0 < total["decided"] < total["items"] and campaign.status == "open"
     assert mine and all(item.reviewer == "auditor" for item in mine)
+
+
+def test_last_years_inventory_is_closed_and_this_years_under_way(loaded):
+    engine, made, _ = loaded
+    with Session(engine) as session:
+        rounds = list(session.scalars(select(InventoryRound)))
+        views = [inventory.round_view(session, r) for r in rounds]
+    last = [v for v in views if v["year"] == demo_ledgers.TODAY.year - 1]
+    this = [v for v in views if v["year"] == demo_ledgers.TODAY.year]
+    assert made["inventory_rounds"] == len(rounds) and last and this
+    assert all(v["status"] == "closed" and v["unchecked"] == 0 for v in last)
+    assert all(v["status"] == "open" for v in this) and any(v["unchecked"] > 0 for v in this)
+    assert sum(v["outcomes"]["missing"] for v in last) > 0

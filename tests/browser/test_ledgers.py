@@ -103,11 +103,18 @@ def test_the_yearly_inventory_round_marks_items_one_by_one(page, artifacts):
     page.select_option("[data-testid=inventory-town]", "110109104000")
     org = page.locator("[data-testid=inventory-org] option:nth-child(2)")
     expect(org).to_be_attached()
-    page.select_option("[data-testid=inventory-org]", org.get_attribute("value"))
-    expect(page.locator("[data-testid=inventory-asset]").first).to_be_visible()
+    credit_code = org.get_attribute("value")
+    page.select_option("[data-testid=inventory-org]", credit_code)
+    expect(page.locator("[data-testid=inventory-asset]").first).to_be_visible(timeout=15_000)
     assert page.locator("[data-testid=inventory-resource]").count() >= 1
-    assert "org=" in page.url
+    assert f"org={credit_code}" in page.url
 
+    page.goto(f"/ledgers/assets?town=110109104000&org={credit_code}&year=2025")  # the demo's closed round
+    expect(page.locator("[data-testid=round-summary]")).to_have_attribute("data-status", "closed")
+    expect(page.locator("[data-testid=inventory-mark][data-outcome='']")).to_have_count(0)
+    expect(page.locator("[data-testid=mark-confirmed]")).to_have_count(0)
+
+    page.goto(f"/ledgers/assets?town=110109104000&org={credit_code}&year=2027")
     page.locator("[data-testid=start-round]").click()
     summary = page.locator("[data-testid=round-summary]")
     expect(summary).to_have_attribute("data-status", "open")
