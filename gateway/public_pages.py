@@ -25,6 +25,7 @@ from starlette.responses import Response
 from gateway.backend import call
 from gateway.i18n import gettext_for
 from gateway.pages import language
+from gateway.upstream import UpstreamError
 from services.common.tokens import Principal
 
 router = APIRouter(include_in_schema=False)
@@ -32,6 +33,7 @@ templates = Jinja2Templates(directory=__file__.rsplit("/", 1)[0] + "/templates")
 PUBLIC = Principal(subject="public", role="viewer", kind="public")
 UNIT_CODE = re.compile(r"^\d{12}$")
 REVALIDATE_SECONDS = 1.0
+STALE_SECONDS = 60.0  # while the service is away, a page confirmed this recently is still served (as max-age)
 
 
 @dataclass
@@ -40,7 +42,8 @@ class Published:
 
     tag: str
     village: dict
-    checked: float
+    checked: float  # when it was last asked about (set before asking, so only one request asks)
+    confirmed: float  # when the service last said it is current
     pages: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # language → (body, ETag)
 
 
@@ -63,13 +66,19 @@ async def _village(request: Request, unit_code: str) -> Published | None:
     if found is not None:
         # One request asks again; the others meanwhile serve what is held rather than all asking at once.
         found.checked, headers = now, {"If-None-Match": found.tag}
-    response = await call(request, PUBLIC, "assets", "GET", f"/v1/public/villages/{unit_code}", headers=headers)
+    try:
+        response = await call(request, PUBLIC, "assets", "GET", f"/v1/public/villages/{unit_code}", headers=headers)
+    except UpstreamError:
+        if found is None or now - found.confirmed > STALE_SECONDS:
+            raise
+        return found  # what was published a moment ago stays readable while the service is away
     if response.status_code == 304 and found is not None:
+        found.confirmed = now
         return found
     if response.status_code != 200:
         held.pop(unit_code, None)
         return None
-    held[unit_code] = Published(response.headers.get("etag", ""), response.json(), now)
+    held[unit_code] = Published(response.headers.get("etag", ""), response.json(), now, now)
     return held[unit_code]
 
 

@@ -159,3 +159,23 @@ def test_the_gateway_page_follows_a_publication_and_a_withdrawal(gateway, assets
     after = gateway.get(page)
     assert "2026年审计结果公开" not in after.text and after.headers["etag"] == before.headers["etag"]
     assert_nothing_private(after.text)
+
+
+def test_a_page_read_a_moment_ago_stays_readable_while_the_service_is_away(gateway, published, monkeypatch):
+    from gateway import public_pages
+
+    org, other = published
+    page = f"/public/villages/{org['unit_code']}"
+    before = gateway.get(page)
+
+    def refuse(request):
+        raise httpx.ConnectError("the assets service is down", request=request)
+
+    gateway.app.state.upstreams["assets"].client = httpx.AsyncClient(transport=httpx.MockTransport(refuse),
+                                                                     base_url="http://assets")
+    monkeypatch.setattr(public_pages, "REVALIDATE_SECONDS", 0.0)
+    held = gateway.get(page)
+    assert held.status_code == 200 and held.text == before.text
+    assert gateway.get(f"/public/villages/{other['unit_code']}").status_code == 503  # never read: no page to hold
+    monkeypatch.setattr(public_pages, "STALE_SECONDS", 0.0)
+    assert gateway.get(page).status_code == 503
