@@ -231,8 +231,9 @@ class LedgerImporter:
         if not changes:
             self.unchanged += 1
             return
-        self.check({**current, **changes})
-        self.change(current, changes)
+        merged = {**current, **changes}
+        self.check(merged)  # may settle other cells too (a person's ID number goes when an enterprise comes)
+        self.change(current, {name: merged[name] for name in given if merged[name] != current[name]})
         self.applied += 1
 
     def new_row(self, organization: dict, given: dict) -> dict:

@@ -164,6 +164,16 @@ class TestImport:
             (c, d["organization_name"], d["town_code"]) for c, d in stored.items()}
         assert all(d["unit_name"] for d in stored.values())
 
+    def test_a_person_replaced_by_an_enterprise_leaves_no_id_number_behind(self, assets, lead, orgs):
+        code = orgs[0]["credit_code"]
+        upload(assets, lead, "contracts", csv_file([CONTRACT_HEADER, contract_row(code, "HT-1")]))
+        company = contract_row(code, "HT-1", counterparty_kind="企业", name="京西农业发展有限公司", company=COMPANY,
+                               id_number="")
+        report = upload(assets, lead, "contracts", csv_file([CONTRACT_HEADER, company])).json()
+        assert (report["applied"], report["unchanged"]) == (1, 0)
+        stored = listed(assets, lead, "/v1/contracts")[0]
+        assert (stored["counterparty_credit_code"], stored["counterparty_id_number"]) == (COMPANY, None)
+
     def test_a_row_repeated_in_the_file_is_refused_naming_the_first(self, assets, lead, orgs):
         code = orgs[0]["credit_code"]
         report = upload(assets, lead, "debts", csv_file([DEBT_HEADER, debt_row(code, "D-1"), debt_row(code, "D-1")]),
