@@ -162,8 +162,7 @@ def enter_manual(session: Session, period: Period, *, unit_code: str, indicator_
 def inputs_for(document: dict, manual: list[tuple[str, str, str]], spec: SchemeSpec) -> Inputs:
     """The arrays scoring reads: the snapshot's columns plus manual entries (unit, indicator, value)."""
     n = len(document["unit_codes"])
-    columns = {k: np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-               for k, values in document["columns"].items()}
+    columns = {k: np.array(values, dtype=np.float64) for k, values in document["columns"].items()}  # None is NaN
     at = {code: i for i, code in enumerate(document["unit_codes"])}
     by_indicator = defaultdict(list)
     for unit_code, indicator_code, value in manual:

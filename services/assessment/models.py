@@ -1,8 +1,10 @@
 """Tables of the assessment service.
 
 A run's results are one row per village: the total, grade, ranks and veto reasons as columns,
-and the per-indicator breakdown as one compact JSON text (`[[raw, points, left_out], ...]` in the
-scheme's indicator order), so 500,000 villages × 40 indicators are 500,000 rows, not 20 million.
+and the per-indicator breakdown as one compact JSON text (`[raw_1, ..., raw_k, points_1, ..., points_k]`
+in the scheme's indicator order, null where a value is missing), so 500,000 villages × 40 indicators
+are 500,000 rows, not 20 million. The sentence explaining each indicator is not stored: it is written
+when read, from the scheme and these numbers, in the reader's language.
 An inputs snapshot keeps what was gathered as one columnar JSON document with its digest.
 """
 
@@ -131,7 +133,7 @@ class Run(Base, table=True):
 
 
 class RunResult(Base, table=True):
-    """One village's result in a run; `breakdown` is `[[raw, points, left_out], ...]` as JSON text."""
+    """One village's result in a run; `breakdown` is `[raws..., points...]` in indicator order, as JSON text."""
 
     __table_args__ = (Index("ix_runresult_run_rank", "run_id", "rank"),
                       Index("ix_runresult_run_town", "run_id", "town_code"))
