@@ -5,8 +5,11 @@ per-village Python loop over the same scheme. The loop runs on a 20,000-village 
 scaled by 25, plus once the class percentiles it prepares from all villages; it must give the same
 points, totals, grades and vetoes. Ranks need every village, so the loop also scores a district of
 5,000 whole and every field, ranks overall and within class included, must agree.
-the whole run, from a stored inputs snapshot to results stored and queryable, under 30 s on
+The whole run, from a stored inputs snapshot to results stored and queryable, under 30 s on
 SQLite (and on PostgreSQL when TEST_POSTGRES_URL reaches a server).
+
+Wall times are the bars; beside them the CPU seconds (this process's, and PostgreSQL's backends' when
+the server is local) and the load average, since on a shared machine the wall time follows the load.
 """
 
 import bisect
@@ -18,15 +21,16 @@ from pathlib import Path
 
 import numpy as np
 import psycopg
+from sqlalchemy import text
 from sqlmodel import Session
 
-from services.assessment import inputs, runs, schemes
+from services.assessment import inputs, results, runs, schemes
 from services.assessment.formulas import evaluate_one
 from services.assessment.models import Period, Run
 from services.assessment.scheme import WEIGHTED, SchemeSpec
 from services.assessment.schemas import SchemeIn
 from services.assessment.scoring import VETO_OFFSET, score
-from services.common.database import make_engine
+from services.common.database import is_sqlite, make_engine
 from services.common.migrate import upgrade
 
 VILLAGES, SAMPLE, CHECKED = 500_000, 20_000, 5_000
@@ -39,7 +43,9 @@ def scheme_body() -> dict:
         return {"code": code, "dimension": "d", "name_zh": code, "source": source, "key": key or code,
                 "method": method, **kw}
 
-    weighted = lambda: {c: 4 for c in CLASSES}
+    def weighted():
+        return {c: 4 for c in CLASSES}
+
     items = [ind(f"t{i}", "threshold_linear", params={"floor": 10, "target": 80}, targets={"城郊融合类": 90},
                  weights=weighted(), missing="reweight" if i % 2 else "zero") for i in range(8)]
     items += [ind(f"r{i}", "ratio", params={"target": 50, "cap": 1.1}, weights=weighted(),
@@ -204,11 +210,12 @@ def full_check(spec: SchemeSpec) -> str | None:
 
 def scoring_bars(spec: SchemeSpec, document: dict) -> bool:
     data = inputs.inputs_for(document, [], spec)
-    vector_seconds = float("inf")
+    vector_seconds = vector_cpu = float("inf")
     for _ in range(3):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         scores = score(spec, data)
         vector_seconds = min(vector_seconds, time.perf_counter() - started)
+        vector_cpu = min(vector_cpu, time.process_time() - cpu_started)
     values = {k: v.tolist() for k, v in data.columns.items()}
     sample = range(0, VILLAGES, VILLAGES // SAMPLE)
     started = time.perf_counter()
@@ -219,7 +226,7 @@ def scoring_bars(spec: SchemeSpec, document: dict) -> bool:
     mismatch = first_mismatch(looped, scores, sample) or full_check(spec)
     speedup = loop_seconds / vector_seconds
     print(f"  scoring {VILLAGES:,} villages × {len(spec.indicators)} indicators: {vector_seconds:.3f} s best of 3 "
-          f"(bar {SCORING_SECONDS} s); per-village loop {loop_seconds:.1f} s scaled from {len(sample):,} "
+          f"(bar {SCORING_SECONDS} s; CPU {vector_cpu:.3f} s; load average {load()}); per-village loop {loop_seconds:.1f} s scaled from {len(sample):,} "
           f"→ {speedup:.0f}× (bar {SPEEDUP:.0f}×); same points, totals, grades and vetoes on the sample, and ranks "
           f"too on {CHECKED:,} villages scored whole: {mismatch is None}")
     if mismatch:
@@ -239,24 +246,50 @@ def whole_run(url: str, label: str, body: dict, document: dict) -> bool:
             session.flush()
             inputs.store_snapshot(session, period, document, actor="bench")
             run_id = runs.create(session, scheme, period, actor="bench").id
-        started = time.perf_counter()
+        server_before = server_cpu(engine)
+        started, cpu_started = time.perf_counter(), time.process_time()
         runs.execute(engine, run_id)
         with Session(engine) as session:
             run = session.get(Run, run_id)
-            from services.assessment import results
             top = results.ranking(session, run, towns=None, town=None, class_name=None, grade=None, after=None,
                                   limit=50)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        server = server_cpu(engine)
+        server = "" if server is None or server_before is None else f", PostgreSQL's backends {server - server_before:.1f} s"
         print(f"  whole run on {label}: {seconds:.1f} s from stored inputs to {run.units:,} stored results "
               f"(status {run.status}{', ' + run.reason if run.reason else ''}; top rank {top[0]['rank'] if top else '-'})"
-              f" (bar {RUN_SECONDS:.0f} s)")
+              f" (bar {RUN_SECONDS:.0f} s); CPU: this process {cpu:.1f} s{server}; load average {load()}")
         return run.status == "done" and seconds < RUN_SECONDS and bool(top)
     finally:
         engine.dispose()
 
 
+def load() -> str:
+    """The machine's 1-minute load average over its cores: wall times above mean little without it."""
+    return f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+
+
+def server_cpu(engine) -> float | None:
+    """CPU seconds used so far by the PostgreSQL backends serving the bench's database, when the server runs
+    on this machine and its processes can be read; None otherwise (and for SQLite, which runs in-process)."""
+    if is_sqlite(engine):
+        return None
+    with engine.connect() as connection:
+        pids = connection.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).scalars()
+        try:
+            return sum(_process_cpu(pid) for pid in pids)
+        except OSError:
+            return None
+
+
+def _process_cpu(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run() -> bool:
-    print("assessment_scoring")
+    print(f"assessment_scoring (load average {load()})")
     body = scheme_body()
     spec = schemes.spec_of(SchemeIn(**body))
     document = make_document(spec, VILLAGES)
