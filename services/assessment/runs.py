@@ -8,9 +8,10 @@ exactly what it was recorded to, or fails saying what changed.
 
 import hashlib
 import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import repeat
+from itertools import chain, repeat
 
 import numpy as np
 import orjson
@@ -30,6 +31,7 @@ from services.common.errors import Conflict, DomainError, NotFound
 log = structlog.get_logger()
 RESULT_COLUMNS = ("run_id", "unit_code", "unit_name", "town_code", "class_name", "total", "grade", "rank",
                   "class_rank", "vetoes", "dimensions", "breakdown")
+BATCH = 50_000  # villages whose result rows are built at once
 BULK_CACHE_KIB = 128 * 1024  # SQLite page cache while a run's rows are inserted
 INTERRUPTED = "服务重启，计分中断 / the service restarted while this run was computing"
 CHANGED = ("记录计分后手工录入已变，无法按原样重算 / manual entries changed after the run was recorded, so it "
@@ -131,23 +133,31 @@ def prepared(session: Session, period_id: int, snapshot: InputSnapshot, scheme: 
     return document, digest
 
 
-def result_rows(run_id: int, spec: SchemeSpec, document: dict, scores: Scores) -> list[tuple]:
-    """One tuple per village (in RESULT_COLUMNS order), built a column at a time: the JSON texts from one
-    serialization of each matrix, the labels by one take, the tuples by zip."""
+def result_rows(run_id: int, spec: SchemeSpec, document: dict, scores: Scores,
+                part: slice = slice(None)) -> list[tuple]:
+    """One tuple per village of `part` (in RESULT_COLUMNS order), built a column at a time: the JSON texts
+    from one serialization of each matrix, the labels by one take, the tuples by zip."""
     scale = 10.0 ** spec.decimals
-    villages, indicators = scores.points.shape
+    points, vetoed = scores.points[part], scores.vetoed[part]
+    villages, indicators = points.shape
     breakdown = np.empty((villages, 2 * indicators))
-    breakdown[:, :indicators] = scores.raw
-    np.divide(scores.points, scale, out=breakdown[:, indicators:])
+    breakdown[:, :indicators] = scores.raw[part]
+    np.divide(points, scale, out=breakdown[:, indicators:])
     vetoes = ["[]"] * villages
     codes = np.array(scores.codes, dtype=object)
-    for i in np.flatnonzero(scores.vetoed.any(axis=1)).tolist():
-        vetoes[i] = orjson.dumps(codes[scores.vetoed[i]].tolist()).decode()
-    return list(zip(repeat(run_id, villages), document["unit_codes"], document["names"], document["towns"],
-                    _labels(spec.classes, scores.class_index), (scores.total / scale).tolist(),
-                    _labels([band[0] for band in spec.bands], scores.grade), scores.rank.tolist(),
-                    scores.class_rank.tolist(), vetoes, _rows_of(scores.dimensions / scale), _rows_of(breakdown),
-                    strict=True))
+    for i in np.flatnonzero(vetoed.any(axis=1)).tolist():
+        vetoes[i] = orjson.dumps(codes[vetoed[i]].tolist()).decode()
+    return list(zip(repeat(run_id, villages), document["unit_codes"][part], document["names"][part],
+                    document["towns"][part], _labels(spec.classes, scores.class_index[part]),
+                    (scores.total[part] / scale).tolist(), _labels([band[0] for band in spec.bands], scores.grade[part]),
+                    scores.rank[part].tolist(), scores.class_rank[part].tolist(), vetoes,
+                    _rows_of(scores.dimensions[part] / scale), _rows_of(breakdown), strict=True))
+
+
+def result_batches(run_id: int, spec: SchemeSpec, document: dict, scores: Scores) -> Iterator[list[tuple]]:
+    """The rows of result_rows, BATCH villages at a time."""
+    for start in range(0, len(document["unit_codes"]), BATCH):
+        yield result_rows(run_id, spec, document, scores, slice(start, start + BATCH))
 
 
 def _labels(names: list[str], index: np.ndarray) -> list[str]:
@@ -163,19 +173,22 @@ def _rows_of(matrix: np.ndarray) -> list[str]:
 
 
 def store_results(session: Session, run_id: int, spec: SchemeSpec, document: dict, scores: Scores) -> None:
-    """Writes a run's rows on the driver's own bulk path: COPY on PostgreSQL, executemany on SQLite."""
-    rows = result_rows(run_id, spec, document, scores)
+    """Writes a run's rows on the driver's own bulk path, COPY on PostgreSQL and executemany on SQLite, a
+    batch at a time: PostgreSQL stores one batch while the next is built, and no more than a batch of
+    rows is held in memory."""
+    batches = result_batches(run_id, spec, document, scores)
     connection = session.connection()
     raw = connection.connection.driver_connection
     if is_sqlite(connection.engine):
-        _insert_sqlite(raw, rows)
+        _insert_sqlite(raw, chain.from_iterable(batches))
         return
     with raw.cursor() as cursor, cursor.copy(f"COPY runresult ({', '.join(RESULT_COLUMNS)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
+        for rows in batches:
+            for row in rows:
+                copy.write_row(row)
 
 
-def _insert_sqlite(raw, rows: list[tuple]) -> None:
+def _insert_sqlite(raw, rows: Iterable[tuple]) -> None:
     """The tuples go to sqlite3 as they are: SQLAlchemy's per-row parameter handling cost more than the
     insert itself. For the insert the page cache holds the three indexes being filled, which are written
     in another order than the rows arrive; with SQLite's default 2 MB their pages went to the WAL again

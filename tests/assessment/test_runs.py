@@ -22,7 +22,7 @@ VILLAGES = 400
 
 @pytest.fixture(scope="module")
 def stored(databases):
-    """A 40-indicator run over 400 villages (some values missing, some vetoed), computed and stored."""
+    """A 40-indicator run over 400 villages (some values missing, some vetoed), computed and stored in batches."""
     url = databases.new("assessment_runs")
     upgrade("assessment", url)
     engine = make_engine(url, pool_size=1)
@@ -37,7 +37,9 @@ def stored(databases):
         session.flush()
         inputs.store_snapshot(session, period, document, actor="test")
         run_id = runs.create(session, scheme, period, actor="test").id
-    runs.execute(engine, run_id)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(runs, "BATCH", 150)  # three batches: 150, 150 and 100 villages
+        runs.execute(engine, run_id)
     yield engine, run_id, spec, document
     engine.dispose()
 
