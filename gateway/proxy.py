@@ -16,9 +16,11 @@ from gateway.upstream import Upstream, upstream_errors
 from services.common.errors import MethodNotAllowed, NotFound
 from services.common.tokens import Principal, TokenSigner
 
-# Hop-by-hop headers (RFC 9110 7.6.1) and what the gateway sets itself.
+# Hop-by-hop headers (RFC 9110 7.6.1) and what the gateway sets itself. A Content-Length is kept:
+# the body streams through with it (aiohttp sends chunked only when the caller did), so a service
+# can refuse a too large upload before reading it.
 _DROP_REQUEST = {b"host", b"connection", b"keep-alive", b"transfer-encoding", b"te", b"upgrade",
-                 b"proxy-authorization", b"authorization", b"cookie", b"content-length", b"x-request-id"}
+                 b"proxy-authorization", b"authorization", b"cookie", b"x-request-id"}
 _DROP_RESPONSE = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "server", "date"}
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 _METHODS = {"GET", "HEAD", *_UNSAFE}

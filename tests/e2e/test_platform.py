@@ -94,6 +94,14 @@ class TestApiAccess:
         client, _ = sign_in(platform.gateway, "lead")
         assert client.get("/api/registry/v1/audit").status_code == 200
 
+    def test_a_file_uploaded_through_the_gateway_keeps_its_length(self, platform):
+        headers = {"Authorization": f"Bearer {_api_key(platform, 'uploader', 'admin')}"}
+        rows = "区划代码,名称,上级区划代码,类型,城乡分类代码,设立日期\n110109104290,试验村,110109104000,行政村,220,2021-01-01\n"
+        response = httpx.post(platform.gateway + "/api/registry/v1/imports", params={"kind": "units", "dry_run": "true"},
+                              files={"file": ("units.csv", rows.encode())}, headers=headers, timeout=30)
+        assert response.status_code == 200, response.text
+        assert response.json()["errors"] == []
+
     def test_unknown_service_and_wrong_method_are_problems_with_the_usual_headers(self, platform):
         headers = {"Authorization": f"Bearer {_api_key(platform, 'probe', 'admin')}"}
         for path in ("/api/nothing/v1/x", "/api/registry"):
