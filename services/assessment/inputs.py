@@ -8,6 +8,7 @@ from collections import defaultdict
 import httpx
 import numpy as np
 import orjson
+from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from services.assessment.models import InputSnapshot, ManualEntry, Period
@@ -121,8 +122,9 @@ def get_period(session: Session, period_id: int) -> Period:
 
 
 def latest_snapshot(session: Session, period: Period) -> InputSnapshot:
+    """The period's latest snapshot; its payload (tens of MB for a large district) is read when first used."""
     snapshot = session.exec(select(InputSnapshot).where(InputSnapshot.period_id == period.id)
-                            .order_by(InputSnapshot.id.desc())).first()
+                            .options(defer(InputSnapshot.payload)).order_by(InputSnapshot.id.desc())).first()
     if snapshot is None:
         raise Invalid("period_id", "该年度尚未采集数据 / gather this period's inputs first", code="inputs_not_gathered")
     return snapshot
