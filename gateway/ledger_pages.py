@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from gateway.backend import call, get_json, localized
 from gateway.charts import bar_chart, bar_width
 from gateway.pages import CsrfChecked, language, render
-from gateway.registry_pages import _import_report
+from gateway.registry_pages import import_report
 from gateway.signin import SignedIn
 
 router = APIRouter(include_in_schema=False)
@@ -113,7 +113,7 @@ async def import_upload(request: Request, who: SignedIn, _: CsrfChecked, file: U
     chosen = {"kind": kind, "mode": mode, "filename": file.filename}
     name = "villages/_import_report.html" if request.headers.get("hx-request") else "ledgers/import.html"
     return render(request, name, kinds=IMPORT_KINDS, chosen=chosen,
-                  report=_import_report(response, language(request)))
+                  report=import_report(response, language(request)))
 
 
 REVIEW_OUTCOMES = ("lawful", "renegotiated", "terminated", "referred")

@@ -52,13 +52,13 @@ async def import_upload(request: Request, who: SignedIn, _: CsrfChecked, file: U
     content = await file.read()
     response = await call(request, who[1], "registry", "POST", "/v1/imports", params=params,
                           files={"file": (file.filename or "upload", content, file.content_type or "")})
-    report = _import_report(response, language(request))
+    report = import_report(response, language(request))
     chosen = {"kind": kind, "mode": mode, "filename": file.filename}
     name = "villages/_import_report.html" if request.headers.get("hx-request") else "villages/import.html"
     return render(request, name, kinds=IMPORT_KINDS, chosen=chosen, report=report)
 
 
-def _import_report(response, lang: str) -> dict:
+def import_report(response, lang: str) -> dict:
     """The registry's report, or its refusal, as one shape for the page."""
     body = response.json()
     errors = [{"row": e.get("row"), "column": e.get("column"), "value": e.get("value"),

@@ -1,6 +1,5 @@
 """HTTP routes of spreadsheet imports and .xlsx exports (表格导入导出)."""
 
-import hashlib
 import tempfile
 from collections.abc import Callable
 from datetime import date
@@ -13,9 +12,7 @@ from starlette.responses import FileResponse
 
 from services.common.auth import require_roles
 from services.common.database import SessionDep
-from services.common.errors import Invalid
-from services.common.http import Idempotency
-from services.common.imports import ImportRefused, ImportReport, Mode, UploadDep
+from services.common.imports import Mode, UploadDep, refused, upload_idempotency
 from services.common.tokens import Principal
 from services.registry import exports, imports
 from services.registry.access import STATISTICS_EDITORS
@@ -37,29 +34,14 @@ def import_file(kind: Literal["units", "organizations", "statistics"], request: 
     with the same report and its `errors` when applying was asked and the file has errors in
     `all_or_nothing` mode, nothing applied. `year` fills a statistics file without a year column.
     """
-    idem = _idempotency(request, who, upload.sha256)
+    idem = upload_idempotency(request, actor(who), upload.sha256)
     if replay := idem.replay(session):
         return replay
     report = imports.import_file(session, upload.path, kind=kind, principal=who, mode=mode, dry_run=dry_run,
                                  year=year, file_sha256=upload.sha256)
     if report.status == "rejected" and not dry_run:
-        raise _refused(report)
+        raise refused(report)
     return idem.remember(session, report.as_dict(), status=200)
-
-
-def _idempotency(request: Request, who: Principal, file_sha256: str) -> Idempotency:
-    key = request.headers.get("idempotency-key")
-    if key is not None and not (1 <= len(key) <= 200):
-        raise Invalid("Idempotency-Key", "must be 1 to 200 characters")
-    body_hash = hashlib.sha256(f"{file_sha256}?{request.url.query}".encode()).hexdigest()
-    return Idempotency(key, actor(who), request.method, request.url.path, body_hash)
-
-
-def _refused(report: ImportReport) -> ImportRefused:
-    summary = report.as_dict()
-    errors = [{**e, "field": f"row {e['row']}: {e['column']}", "message": e["reason"]} for e in summary.pop("errors")]
-    return ImportRefused(f"{report.error_count} 处错误，未导入任何数据 / {report.error_count} errors; nothing was "
-                         "imported", errors=errors, extra=summary)
 
 
 @router.get("/exports/units.xlsx")
