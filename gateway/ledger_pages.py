@@ -6,9 +6,8 @@ whether an ID number is whole or masked; the pages show what they are given.
 """
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, UploadFile
@@ -16,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from gateway.backend import call, get_json, localized
 from gateway.charts import bar_chart, bar_width
-from gateway.pages import CsrfChecked, language, render
+from gateway.pages import SHANGHAI, CsrfChecked, language, local_time, render
 from gateway.registry_pages import import_report
 from gateway.signin import SignedIn
 
@@ -25,7 +24,6 @@ PAGE_SIZE = 50
 FLAG_KINDS = ("procedure", "term_too_long", "low_price", "arrears", "overrun", "expiring")
 ANY_FLAG = "any"
 TARGET_YEAR = 2027
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 IMPORT_KINDS = ("contracts", "debts", "assets", "resources")
 
 
@@ -126,17 +124,9 @@ def _review_params(town: str, status: str, flag: str, cursor: str) -> dict:
             "flag": flag if flag in FLAG_KINDS else "", "cursor": cursor, "limit": REVIEW_PAGE_SIZE}
 
 
-def _local(moment: str | None) -> str:
-    """A service's UTC time (naive from SQLite) as Beijing time, to the minute."""
-    if not moment:
-        return ""
-    parsed = datetime.fromisoformat(moment)
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
-
-
 def _localized_item(item: dict, lang: str) -> dict:
     """Reasons in the reader's language, the decision's time in Beijing time."""
-    return {**item, "decided_at_local": _local(item.get("decided_at")),
+    return {**item, "decided_at_local": local_time(item.get("decided_at")),
             "flags": [{**f, "reason": localized(f["reason"], lang)} for f in item.get("flags") or []]}
 
 
@@ -224,7 +214,7 @@ async def _inventory_context(request: Request, principal, town: str, org: str, y
     context |= {"assets": assets["items"], "resources": resources["items"]}
     if rounds["items"]:
         found = await get_json(request, principal, "assets", f"/v1/inventory-rounds/{rounds['items'][0]['id']}")
-        context |= {"round": found, "marks": {(c["item_type"], c["item_id"]): c | {"at": _local(c["checked_at"])}
+        context |= {"round": found, "marks": {(c["item_type"], c["item_id"]): c | {"at": local_time(c["checked_at"])}
                                               for c in found["checks"]}}
     return context
 

@@ -8,7 +8,6 @@ The figures come from the assets service's `/v1/summary`, over what the signed-i
 import asyncio
 from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -16,12 +15,11 @@ from starlette.responses import Response
 from gateway.backend import get_json
 from gateway.charts import bar_chart, bar_width
 from gateway.i18n import gettext_for
-from gateway.pages import language, render
+from gateway.pages import SHANGHAI, language, render
 from gateway.signin import SignedIn
 from services.common.errors import Forbidden
 
 router = APIRouter(include_in_schema=False)
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 STATES = ("closed", "accepted", "submitted", "returned", "in_progress", "planned")  # drawn left to right
 WIDTH, ROW, LABEL = 320.0, 22, 112
 
