@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse
 from gateway import assessment_pages, engagement_pages, pages, plan_pages, proxy, registry_pages
 from gateway import ledger_pages, public_pages, report_pages
 from gateway.signin import SignInRequired, redirect_to_sign_in
-from gateway.principals import ApiKeyCache
+from gateway.principals import RecentlyChecked
 from gateway.security import SecurityHeadersMiddleware
 from gateway.settings import GatewaySettings, get_settings
 from gateway.upstream import make_upstreams
@@ -41,7 +41,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         app.state.engine = make_engine(settings.resolved_database_url())
         app.state.tokens = proxy.TokenCache(_signer(settings))
-        app.state.api_keys = ApiKeyCache(settings.api_key_cache_seconds)
+        app.state.api_keys = RecentlyChecked(settings.api_key_cache_seconds)
+        app.state.web_sessions = RecentlyChecked(settings.session_cache_seconds)
         app.state.upstreams = make_upstreams(settings)
         yield
         for upstream in app.state.upstreams.values():

@@ -115,6 +115,7 @@ def logout(request: Request, db: SessionDep, _: CsrfChecked) -> Response:
     cookie = session_cookie(request)
     if cookie:
         sessions.end_session(db, cookie)
+        request.app.state.web_sessions.forget(cookie)
     response = RedirectResponse("/login", status_code=303)
     for name in (COOKIE_SECURE, COOKIE_PLAIN):
         response.delete_cookie(name, path="/", secure=name == COOKIE_SECURE, httponly=True, samesite="lax")

@@ -1,7 +1,7 @@
 """Who is calling the gateway: a browser session (cookie) or another system (API key)."""
 
 import time
-from typing import Annotated
+from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Request
 from sqlmodel import Session
@@ -12,6 +12,7 @@ from gateway.models import User, WebSession
 from services.common.errors import Unauthorized
 from services.common.tokens import Principal
 
+T = TypeVar("T")
 COOKIE_SECURE = "__Host-zx_session"
 COOKIE_PLAIN = "zx_session"
 
@@ -21,34 +22,44 @@ def session_cookie(request: Request) -> str | None:
 
 
 def web_session(request: Request) -> tuple[WebSession, User] | None:
-    """The signed-in browser's session, cached on the request."""
+    """The signed-in browser's session: cached on the request, and trusted for a couple of seconds
+    after the database confirmed it (reading it for every save cost the gateway more than the
+    proxying itself); an end in another gateway process takes effect within that time."""
     if hasattr(request.state, "web"):
         return request.state.web
     cookie = session_cookie(request)
-    found = None
-    if cookie:
+    recent: RecentlyChecked = request.app.state.web_sessions
+    found = recent.get(cookie) if cookie else None
+    if cookie and found is None:
         with Session(request.app.state.engine, expire_on_commit=False) as db:
             found = sessions.resume_session(db, cookie, request.app.state.settings)
             db.commit()
+        if found is not None:
+            recent.put(cookie, found)
     request.state.web = found
     return found
 
 
-class ApiKeyCache:
-    """Verified keys for a couple of seconds: a revocation takes effect within that time."""
+class RecentlyChecked(Generic[T]):
+    """What the database confirmed, trusted for a couple of seconds: an API key's principal, a
+    session. A revocation or an end takes effect within that time (at once in this process when
+    it comes through it: `forget`)."""
 
     def __init__(self, seconds: float):
         self.seconds = seconds
-        self.entries: dict[str, tuple[float, Principal]] = {}
+        self.entries: dict[str, tuple[float, T]] = {}
 
-    def get(self, key: str) -> Principal | None:
+    def get(self, key: str) -> T | None:
         entry = self.entries.get(key)
         return entry[1] if entry and entry[0] > time.monotonic() else None
 
-    def put(self, key: str, principal: Principal) -> None:
+    def put(self, key: str, value: T) -> None:
         if len(self.entries) > 10_000:
             self.entries.clear()
-        self.entries[key] = (time.monotonic() + self.seconds, principal)
+        self.entries[key] = (time.monotonic() + self.seconds, value)
+
+    def forget(self, key: str) -> None:
+        self.entries.pop(key, None)
 
 
 def _lookup_key(request: Request, key: str) -> Principal | None:
@@ -61,14 +72,19 @@ async def api_principal(request: Request) -> Principal:
     """API calls: a Bearer key from another system, or the browser's session cookie."""
     scheme, _, key = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and key:
-        cache: ApiKeyCache = request.app.state.api_keys
+        cache: RecentlyChecked[Principal] = request.app.state.api_keys
         principal = cache.get(key) or await run_in_threadpool(_lookup_key, request, key)
         if principal is None:
             raise Unauthorized("The API key is not valid or was revoked.", code="api_key_invalid")
         cache.put(key, principal)
         request.state.via_cookie = False
         return principal
-    found = await run_in_threadpool(web_session, request)
+    cookie = session_cookie(request)
+    found = request.app.state.web_sessions.get(cookie) if cookie else None
+    if found is not None:  # confirmed a moment ago: no thread hop, no database
+        request.state.web = found
+    else:
+        found = await run_in_threadpool(web_session, request)
     if found is None:
         raise Unauthorized("Sign in, or send an API key as 'Authorization: Bearer <key>'.",
                            code="not_signed_in")

@@ -27,6 +27,7 @@ class GatewaySettings(ServiceSettings):
     upstream_timeout: float = 30.0
     # How long a verified API key is trusted before it is looked up again (revocation delay).
     api_key_cache_seconds: float = 2.0
+    session_cache_seconds: float = 2.0
 
     def service_urls(self) -> dict[str, str]:
         return {"registry": self.registry_url, "assessment": self.assessment_url, "assets": self.assets_url}

@@ -1,5 +1,6 @@
 """The four real processes, through the gateway as people and other systems use them."""
 
+import hashlib
 import time
 
 import httpx
@@ -146,6 +147,22 @@ class TestServiceTokens:
         token = self._gateway_signer(platform).sign(Principal("t", "admin"), "registry")
         response = httpx.get(platform.url("assets") + "/v1/audit", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 401
+
+
+@pytest.mark.parametrize(("column", "seconds_ago"), [("last_seen_at", 31 * 60), ("created_at", 12 * 3600 + 60)])
+def test_a_session_idle_too_long_or_too_old_ends_within_the_trust_of_a_check(platform, column, seconds_ago):
+    client, _ = sign_in(platform.gateway, "viewer")
+    assert client.get("/api/registry/v1/units?limit=1").status_code == 200
+    id_hash = hashlib.sha256(client.cookies["zx_session"].encode()).hexdigest()
+    engine = make_engine(platform.database_urls["gateway"], pool_size=1)
+    with engine.begin() as db:  # as if the time had passed (or another gateway process saw it so)
+        db.execute(text(f"UPDATE web_session SET {column} = :at WHERE id_hash = :id"),
+                   {"at": time.time() - seconds_ago, "id": id_hash})
+    engine.dispose()
+    time.sleep(2.2)  # a confirmed session is trusted for session_cache_seconds (2 s)
+    response = client.get("/api/registry/v1/units?limit=1")
+    assert response.status_code == 401 and response.json()["code"] == "not_signed_in"
+    assert client.get("/").status_code in (302, 303)
 
 
 def test_stopped_service_gives_503_quickly_then_recovers(platform):
