@@ -1,5 +1,7 @@
 """The ledgers in Chromium: the contract ledger filters by flag; a village's public page fits a phone."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -103,6 +105,9 @@ def test_the_yearly_inventory_round_marks_items_one_by_one(page, artifacts):
     page.select_option("[data-testid=inventory-town]", "110109104000")
     org = page.locator("[data-testid=inventory-org] option:nth-child(2)")
     expect(org).to_be_attached()
+    # A person takes longer than this: the swapped-in form listens once htmx has settled it.
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+    expect(page).to_have_url(re.compile(r"town=110109104000"))
     credit_code = org.get_attribute("value")
     page.select_option("[data-testid=inventory-org]", credit_code)
     expect(page.locator("[data-testid=inventory-asset]").first).to_be_visible(timeout=15_000)
