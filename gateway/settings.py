@@ -25,6 +25,9 @@ class GatewaySettings(ServiceSettings):
     lockout_minutes: int = 15
     connect_timeout: float = 1.0
     upstream_timeout: float = 30.0
+    # Connections to each service: more callers than this wait in the gateway, so a service works
+    # at the concurrency it serves best (measured: the registry's rps fell 22% from 16 to 64).
+    upstream_connections: int = 16
     # How long a verified API key is trusted before it is looked up again (revocation delay).
     api_key_cache_seconds: float = 2.0
     session_cache_seconds: float = 2.0

@@ -74,11 +74,12 @@ def make_upstreams(settings: GatewaySettings) -> dict[str, Upstream]:
     upstreams = {}
     for name, url in settings.service_urls().items():
         session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=256, keepalive_timeout=30),
+            connector=aiohttp.TCPConnector(limit=settings.upstream_connections, keepalive_timeout=30),
             cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False,
             skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"))
-        timeout = aiohttp.ClientTimeout(total=None, sock_connect=settings.connect_timeout,
-                                        sock_read=settings.upstream_timeout)
+        # `connect` bounds the wait for one of the pool's connections too: a service kept busy answers 503.
+        timeout = aiohttp.ClientTimeout(total=None, connect=settings.upstream_timeout,
+                                        sock_connect=settings.connect_timeout, sock_read=settings.upstream_timeout)
         client = httpx.AsyncClient(base_url=url, transport=AiohttpTransport(client=session, trust_env=False),
                                    timeout=httpx.Timeout(settings.upstream_timeout, connect=settings.connect_timeout),
                                    trust_env=False)
