@@ -6,7 +6,6 @@ whether an ID number is whole or masked; the pages show what they are given.
 """
 
 import asyncio
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -15,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from gateway.backend import call, get_json, localized
 from gateway.charts import bar_chart, bar_width
-from gateway.pages import SHANGHAI, CsrfChecked, language, local_time, render
+from gateway.pages import CsrfChecked, language, local_time, render, this_year
 from gateway.registry_pages import import_report
 from gateway.signin import SignedIn
 
@@ -190,10 +189,6 @@ async def _review_item(request: Request, principal, campaign_id: int, item_id: i
 CHECK_OUTCOMES = ("confirmed", "changed", "missing", "new")
 
 
-def _this_year() -> int:
-    return datetime.now(SHANGHAI).year
-
-
 async def _inventory_context(request: Request, principal, town: str, org: str, year: int) -> dict:
     """A town's organizations and, for the chosen one, its assets, resources and the year's round."""
     town_names, organizations = await asyncio.gather(
@@ -227,7 +222,7 @@ async def _nothing() -> dict:
 async def inventory_page(request: Request, who: SignedIn, town: str = "", org: str = "",
                          year: int | None = None) -> Response:
     """One organization's assets and resources, and the year's inventory round item by item."""
-    context = await _inventory_context(request, who[1], town, org, year or _this_year())
+    context = await _inventory_context(request, who[1], town, org, year or this_year())
     return render(request, "ledgers/assets.html", **context)
 
 

@@ -37,6 +37,11 @@ def local_date(stamp: str | None) -> str:
     return local_time(stamp, "%Y-%m-%d")
 
 
+def this_year() -> int:
+    """The year in Beijing, which a page shows unless asked for another."""
+    return datetime.now(SHANGHAI).year
+
+
 templates.env.filters.update(local_time=local_time, local_date=local_date)
 
 

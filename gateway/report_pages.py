@@ -6,7 +6,6 @@ The figures come from the assets service's `/v1/summary`, over what the signed-i
 """
 
 import asyncio
-from datetime import datetime
 from decimal import Decimal
 
 from fastapi import APIRouter, Request
@@ -15,7 +14,7 @@ from starlette.responses import Response
 from gateway.backend import get_json
 from gateway.charts import bar_chart, bar_width
 from gateway.i18n import gettext_for
-from gateway.pages import SHANGHAI, language, render
+from gateway.pages import language, render, this_year
 from gateway.signin import SignedIn
 from services.common.errors import Forbidden
 
@@ -53,10 +52,6 @@ def chart_labels(summary: dict, lang: str) -> dict[str, list[str]]:
     return {"by_severity": [_("severity:" + g["code"]) for g in summary["by_severity"]],
             "by_category": [g["zh"] if lang == "zh" else g["en"] for g in summary["by_category"]],
             "by_town": [g["zh"] for g in summary["by_town"]]}
-
-
-def this_year() -> int:
-    return datetime.now(SHANGHAI).year
 
 
 @router.get("/reports")
