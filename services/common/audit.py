@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.common.kernel import audit_head, audit_record
@@ -97,7 +97,7 @@ def _check_head(session: Session, checked: int, last_seq: int, last_hash: str) -
     return ChainReport(True, checked)
 
 
-def list_records(session: Session, *, after_seq: int = 0, limit: int = 100, entity: str | None = None):
+def list_records(session: Session | Connection, *, after_seq: int = 0, limit: int = 100, entity: str | None = None):
     query = select(audit_record).where(audit_record.c.seq > after_seq)
     if entity:
         query = query.where(audit_record.c.entity == entity)

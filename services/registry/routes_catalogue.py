@@ -13,7 +13,8 @@ from services.common.errors import Invalid
 from services.common.http import IdempotencyDep, check_if_match, decode_cursor, encode_cursor, etag
 from services.registry import access, changes, classifications, designations, statistics, units
 from services.registry.schemas import DesignationIn, DesignationKindIn, DesignationPatch, MetricIn, SchemeIn
-from services.registry.web import Admin, Editor, Reader, _read_limiter, actor, after_id, json_response, page
+from services.common.reads import read_limiter
+from services.registry.web import Admin, Editor, Reader, actor, after_id, json_response, page
 
 router = APIRouter(prefix="/v1")
 Limit = Annotated[int, Query(ge=1, le=500)]
@@ -121,7 +122,7 @@ async def read_year(request: Request, _: Reader, year: Annotated[int, Query(ge=1
             return body
         return connection, body
 
-    started = await to_thread.run_sync(start, limiter=_read_limiter(request))
+    started = await to_thread.run_sync(start, limiter=read_limiter(request))
     if isinstance(started, bytes):
         return Response(started, media_type="application/json")
     connection, parts = started
