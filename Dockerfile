@@ -31,4 +31,5 @@ RUN pip install . && rm -rf /tmp/zhenxing
 USER 10001:10001
 WORKDIR /var/lib/zhenxing
 EXPOSE 8000 8001 8002 8003
-CMD ["uvicorn", "gateway.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", "--no-access-log"]
+CMD ["uvicorn", "gateway.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", "--no-access-log",
+     "--http", "services.common.serving:HttpProtocol"]

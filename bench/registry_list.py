@@ -39,7 +39,7 @@ from services.common.database import make_engine
 from services.common.migrate import upgrade
 from services.common.tokens import Principal, TokenSigner, ensure_keypair
 from services.registry.models import Designation, StatisticValue, Unit, UnitClass
-from tests.platform import ROOT, free_port, wait_ready
+from tests.platform import ROOT, UVICORN_OPTIONS, free_port, wait_ready
 
 DISTRICTS, TOWNS_PER_DISTRICT, VILLAGES_PER_TOWN = 5, 400, 250
 VILLAGES = DISTRICTS * TOWNS_PER_DISTRICT * VILLAGES_PER_TOWN
@@ -176,8 +176,8 @@ def process(app: str, env: dict[str, str], log: Path) -> Iterator[str]:
     """A uvicorn process of `app` on a free loopback port; yields its base URL."""
     port = free_port()
     with open(log, "ab") as out:
-        child = subprocess.Popen([sys.executable, "-m", "uvicorn", app, "--factory", "--host", "127.0.0.1",
-                                  "--port", str(port), "--no-access-log"],
+        child = subprocess.Popen([sys.executable, "-m", "uvicorn", app, *UVICORN_OPTIONS, "--host", "127.0.0.1",
+                                  "--port", str(port)],
                                  cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}"

@@ -14,6 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 APPS = {"gateway": "gateway.app:create_app", "registry": "services.registry.app:create_app",
         "assessment": "services.assessment.app:create_app", "assets": "services.assets.app:create_app"}
 
+# As in the Procfile and compose.yaml.
+UVICORN_OPTIONS = ("--factory", "--no-access-log", "--http", "services.common.serving:HttpProtocol")
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -57,8 +60,8 @@ class Platform:
     def start(self, name: str) -> None:
         log = open(self.var_dir / f"{name}.log", "ab")
         self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", APPS[name], "--factory", "--host", "127.0.0.1",
-             "--port", str(self.ports[name]), "--no-access-log"],
+            [sys.executable, "-m", "uvicorn", APPS[name], *UVICORN_OPTIONS, "--host", "127.0.0.1",
+             "--port", str(self.ports[name])],
             cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT)
         wait_ready(self.url(name) + "/healthz")
 
