@@ -7,7 +7,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
-from gateway import assessment_pages, engagement_pages, pages, plan_pages, proxy, registry_pages
+from gateway import assessment_inputs_pages, assessment_pages, engagement_pages, pages, plan_pages, proxy, registry_pages
 from gateway import ledger_pages, public_pages, report_pages
 from gateway.signin import SignInRequired, redirect_to_sign_in
 from gateway.principals import RecentlyChecked
@@ -70,6 +70,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(engagement_pages.router)
     app.include_router(public_pages.router)
     app.include_router(assessment_pages.router)
+    app.include_router(assessment_inputs_pages.router)
     app.include_router(ledger_pages.router)
     app.include_router(report_pages.router)
     # The API is the gateway's hot path: answered before FastAPI's stack, which only pages need.

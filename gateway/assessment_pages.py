@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from gateway.backend import call, get_json, localized
 from gateway.charts import bar_chart, bar_width
-from gateway.pages import CsrfChecked, language, render
+from gateway.pages import CsrfChecked, is_htmx, language, render
 from gateway.signin import SignedIn
 from services.common.errors import Forbidden
 
@@ -31,11 +31,7 @@ LENGTH = 200  # the longest bar
 WAITING = ("queued", "running")
 
 
-def _is_htmx(request: Request) -> bool:
-    return bool(request.headers.get("hx-request"))
-
-
-async def _api(request: Request, who: SignedIn, path: str, **params):
+async def read_api(request: Request, who: SignedIn, path: str, **params):
     """A read the person may be refused: None when the service says it is not theirs (403) or not there (404)."""
     try:
         return await get_json(request, who[1], SERVICE, f"/v1{path}", **params)
@@ -113,23 +109,23 @@ def grid_errors(problem: dict, scheme: dict) -> dict[str, str]:
     return found
 
 
-async def _periods(request: Request, who: SignedIn, district_code: str) -> list[dict]:
-    found = await _api(request, who, "/periods")
+async def district_periods(request: Request, who: SignedIn, district_code: str) -> list[dict]:
+    found = await read_api(request, who, "/periods")
     return [p for p in (found or {"items": []})["items"] if p["district_code"] == district_code]
 
 
 async def _show_scheme(request: Request, who: SignedIn, scheme: dict, status: int = 200, **extra) -> Response:
     context = {"scheme": scheme, "grid": weight_grid(scheme), "errors": {}, "problem": None,
                "dimensions": {d["code"]: d for d in scheme["dimensions"]}, **extra}
-    if _is_htmx(request) and "grid" in extra:
+    if is_htmx(request) and "grid" in extra:
         return render(request, "assessment/_weights.html", status, **context)
-    periods = await _periods(request, who, scheme["district_code"])
+    periods = await district_periods(request, who, scheme["district_code"])
     return render(request, "assessment/scheme.html", status, periods=periods, **context)
 
 
 @router.get("/assessment")
 async def index(request: Request, who: SignedIn) -> Response:
-    schemes, periods, runs = await asyncio.gather(_api(request, who, "/schemes"), _api(request, who, "/periods"),
+    schemes, periods, runs = await asyncio.gather(read_api(request, who, "/schemes"), read_api(request, who, "/periods"),
                                                   _runs(request, who))
     return render(request, "assessment/index.html", schemes=(schemes or {}).get("items"),
                   periods=(periods or {}).get("items") or [], runs=runs)
@@ -137,13 +133,13 @@ async def index(request: Request, who: SignedIn) -> Response:
 
 async def _runs(request: Request, who: SignedIn) -> list[dict]:
     """The runs this person may read, newest first (the latest 200)."""
-    page = await _api(request, who, "/runs", limit=200)
+    page = await read_api(request, who, "/runs", limit=200)
     return page["items"] if page else []
 
 
 @router.get("/assessment/schemes/{scheme_id}")
 async def scheme_page(request: Request, scheme_id: int, who: SignedIn) -> Response:
-    scheme = await _api(request, who, f"/schemes/{scheme_id}")
+    scheme = await read_api(request, who, f"/schemes/{scheme_id}")
     if scheme is None:
         return render(request, "assessment/missing.html", 404)
     notice = next((n for n in ("saved", "published", "new_version", "gathered") if n in request.query_params), None)
@@ -153,7 +149,7 @@ async def scheme_page(request: Request, scheme_id: int, who: SignedIn) -> Respon
 @router.post("/assessment/schemes/{scheme_id}/weights")
 async def save_weights(request: Request, scheme_id: int, who: SignedIn, _: CsrfChecked) -> Response:
     form = await request.form()
-    scheme = await _api(request, who, f"/schemes/{scheme_id}")
+    scheme = await read_api(request, who, f"/schemes/{scheme_id}")
     if scheme is None:
         return render(request, "assessment/missing.html", 404)
     body, errors = weights_from(form, scheme)
@@ -162,7 +158,7 @@ async def save_weights(request: Request, scheme_id: int, who: SignedIn, _: CsrfC
         response = await call(request, who[1], SERVICE, "PUT", f"/v1/schemes/{scheme_id}", json=body,
                               headers={"If-Match": f'"{form.get("row_version", "")}"'})
         if response.status_code == 200:
-            if not _is_htmx(request):
+            if not is_htmx(request):
                 return RedirectResponse(f"/assessment/schemes/{scheme_id}?saved=1", status_code=303)
             saved = response.json()
             return await _show_scheme(request, who, saved, grid=weight_grid(saved), notice="saved")
@@ -177,14 +173,14 @@ async def publish_scheme(request: Request, scheme_id: int, who: SignedIn, _: Csr
     response = await call(request, who[1], SERVICE, "POST", f"/v1/schemes/{scheme_id}/publish")
     if response.status_code == 200:
         return RedirectResponse(f"/assessment/schemes/{scheme_id}?published=1", status_code=303)
-    scheme = await _api(request, who, f"/schemes/{scheme_id}")
+    scheme = await read_api(request, who, f"/schemes/{scheme_id}")
     return await _show_scheme(request, who, scheme, 422, problem=problem_of(response, language(request)))
 
 
 @router.post("/assessment/schemes/{scheme_id}/new-version")
 async def new_version(request: Request, scheme_id: int, who: SignedIn, _: CsrfChecked) -> Response:
     """A draft copy of a published scheme, or the draft that already exists for its code."""
-    scheme = await _api(request, who, f"/schemes/{scheme_id}")
+    scheme = await read_api(request, who, f"/schemes/{scheme_id}")
     if scheme is None:
         return render(request, "assessment/missing.html", 404)
     body = {k: v for k, v in scheme.items() if k not in BOOKKEEPING}
@@ -200,7 +196,7 @@ async def new_version(request: Request, scheme_id: int, who: SignedIn, _: CsrfCh
 async def create_period(request: Request, who: SignedIn, _: CsrfChecked) -> Response:
     form = await request.form()
     scheme_id, year = str(form.get("scheme_id", "")), str(form.get("year", "")).strip()
-    scheme = await _api(request, who, f"/schemes/{scheme_id}")
+    scheme = await read_api(request, who, f"/schemes/{scheme_id}")
     if scheme is None:
         return render(request, "assessment/missing.html", 404)
     if not (year.isdigit() and 2000 <= int(year) <= 2100):
@@ -223,7 +219,7 @@ async def _gather(request: Request, who: SignedIn, period_id: int, scheme_id: st
     response = await call(request, who[1], SERVICE, "POST", f"/v1/periods/{period_id}/inputs")
     if response.status_code == 201:
         return RedirectResponse(f"/assessment/schemes/{scheme_id}?gathered=1#run", status_code=303)
-    scheme = await _api(request, who, f"/schemes/{scheme_id}")
+    scheme = await read_api(request, who, f"/schemes/{scheme_id}")
     return await _show_scheme(request, who, scheme, 422, run_problem=problem_of(response, language(request)))
 
 
@@ -241,7 +237,7 @@ async def start_run(request: Request, who: SignedIn, _: CsrfChecked) -> Response
         problem = problem_of(response, language(request))
     else:
         problem = {"detail": "", "fields": {"period_id": "Choose a period."}, "code": ""}
-    scheme = await _api(request, who, f"/schemes/{scheme_id}")
+    scheme = await read_api(request, who, f"/schemes/{scheme_id}")
     if scheme is None:
         return render(request, "assessment/missing.html", 404)
     return await _show_scheme(request, who, scheme, 422, run_problem=problem, period_id=period_id)
@@ -254,10 +250,10 @@ def ranking_params(town: str, class_name: str, grade: str, cursor: str) -> dict:
 @router.get("/assessment/runs/{run_id}")
 async def run_page(request: Request, run_id: int, who: SignedIn, town: str = "", class_name: str = "",
                    grade: str = "", cursor: str = "") -> Response:
-    run = await _api(request, who, f"/runs/{run_id}")
+    run = await read_api(request, who, f"/runs/{run_id}")
     if run is None:
         return render(request, "assessment/missing.html", 404)
-    if _is_htmx(request) and request.headers.get("hx-target") == "progress":
+    if is_htmx(request) and request.headers.get("hx-target") == "progress":
         response = render(request, "assessment/_progress.html", run=run)
         if run["status"] not in WAITING:
             response.headers["HX-Refresh"] = "true"
@@ -266,14 +262,14 @@ async def run_page(request: Request, run_id: int, who: SignedIn, town: str = "",
     context = {"run": run, "filters": filters, "cursor": cursor, "page": None}
     if run["status"] == "done":
         context |= await _ranking_context(request, who, run, ranking_params(town, class_name, grade, cursor))
-    name = "assessment/_ranking.html" if _is_htmx(request) and request.headers.get("hx-target") == "ranking" \
+    name = "assessment/_ranking.html" if is_htmx(request) and request.headers.get("hx-target") == "ranking" \
         else "assessment/run.html"
     return render(request, name, **context)
 
 
 async def _ranking_context(request: Request, who: SignedIn, run: dict, params: dict) -> dict:
     page, scheme, towns = await asyncio.gather(
-        _api(request, who, f"/runs/{run['id']}/results", **params), _api(request, who, f"/schemes/{run['scheme_id']}"),
+        read_api(request, who, f"/runs/{run['id']}/results", **params), read_api(request, who, f"/schemes/{run['scheme_id']}"),
         get_json(request, who[1], "registry", "/v1/units", level="town", limit=200, sort="unit_code"))
     items = (page or {"items": []})["items"]
     classes = scheme["classes"] if scheme else sorted({i["class_name"] for i in items})
@@ -306,8 +302,8 @@ def indicator_chart(indicators: list[dict]) -> dict:
 
 @router.get("/assessment/runs/{run_id}/villages/{unit_code}")
 async def breakdown_page(request: Request, run_id: int, unit_code: str, who: SignedIn) -> Response:
-    run, result = await asyncio.gather(_api(request, who, f"/runs/{run_id}"),
-                                       _api(request, who, f"/runs/{run_id}/results/{unit_code}"))
+    run, result = await asyncio.gather(read_api(request, who, f"/runs/{run_id}"),
+                                       read_api(request, who, f"/runs/{run_id}/results/{unit_code}"))
     if run is None or result is None:
         return render(request, "assessment/missing.html", 404)
     lang = language(request)
@@ -330,7 +326,7 @@ async def compare_page(request: Request, who: SignedIn, a: str = "", b: str = ""
             comparison = response.json()
             comparison["items"] = [m for m in comparison["items"] if m["rank_change"] or m["total_change"]]
             later = next((r for r in runs if r["id"] == int(b)), None)
-            scheme = await _api(request, who, f"/schemes/{later['scheme_id']}") if later else None
+            scheme = await read_api(request, who, f"/schemes/{later['scheme_id']}") if later else None
             names = {i["code"]: i for i in (scheme or {}).get("indicators", [])}
         else:
             problem = problem_of(response, language(request))
@@ -351,150 +347,9 @@ def target_view(target: dict) -> dict:
 
 @router.get("/assessment/targets")
 async def targets_page(request: Request, who: SignedIn) -> Response:
-    found = await _api(request, who, "/targets")
+    found = await read_api(request, who, "/targets")
     if found is None:
         return render(request, "assessment/missing.html", 404)
     districts = await get_json(request, who[1], "registry", "/v1/units", level="district", limit=100)
     return render(request, "assessment/targets.html", targets=[target_view(t) for t in found["items"]],
                   districts={d["unit_code"]: d["name"] for d in (districts or {"items": []})["items"]})
-
-
-# Inputs: completeness and the manual-entry grid -------------------------------------------------
-
-def manual_indicators(scheme: dict) -> list[dict]:
-    return [i for i in scheme["indicators"] if i["source"] == "manual"]
-
-
-def _shown(value: str | None) -> str:
-    """A stored value ("3.0") as typed ("3")."""
-    if value in (None, ""):
-        return ""
-    number = Decimal(value)
-    return f"{number:f}".rstrip("0").rstrip(".") if "." in f"{number:f}" else f"{number:f}"
-
-
-def entry_row(village: dict, indicators: list[dict], entries: dict, typed: FormData | None = None) -> dict:
-    """One village's row of the grid: a cell per manual indicator, and the evidence of its latest entry."""
-    mine = [entries[(village["unit_code"], i["code"])] for i in indicators if (village["unit_code"], i["code"]) in entries]
-    cells = [{"name": f"v-{i['code']}", "indicator": i,
-              "value": str(typed.get(f"v-{i['code']}", "")).strip() if typed is not None
-              else _shown(entries.get((village["unit_code"], i["code"]), {}).get("value"))} for i in indicators]
-    latest = max(mine, key=lambda e: e["entered_at"], default=None)
-    evidence = str(typed.get("evidence", "")).strip() if typed is not None else (latest or {}).get("evidence", "")
-    return {"village": village, "cells": cells, "evidence": evidence, "entered_by": (latest or {}).get("entered_by")}
-
-
-def entries_from(form: FormData, row: dict) -> tuple[list[tuple[str, float]], dict[str, str]]:
-    """The values typed in a row that differ from what is stored, checked as numbers first."""
-    changes, errors = [], {}
-    for cell in row["cells"]:
-        text = str(form.get(cell["name"], "")).strip()
-        if text == cell["value"] or not text:
-            continue
-        try:
-            number = Decimal(text)
-        except ArithmeticError:
-            errors[cell["name"]] = "Enter a number, such as 12.5."
-            continue
-        if not number.is_finite():
-            errors[cell["name"]] = "Enter a number, such as 12.5."
-            continue
-        changes.append((cell["indicator"]["code"], float(number)))
-    if changes and not str(form.get("evidence", "")).strip():
-        errors["evidence"] = "Say what supports these figures (佐证材料), such as a document number."
-    return changes, errors
-
-
-async def _inputs_data(request: Request, who: SignedIn, scheme_id: int, period_id: int):
-    return await asyncio.gather(
-        _api(request, who, f"/schemes/{scheme_id}"), _api(request, who, f"/periods/{period_id}/inputs", scheme_id=scheme_id),
-        _api(request, who, f"/periods/{period_id}/villages"), _api(request, who, f"/periods/{period_id}/manual-entries"))
-
-
-def _entries_by_key(entries: dict | None) -> dict:
-    return {(e["unit_code"], e["indicator_code"]): e for e in (entries or {"items": []})["items"]}
-
-
-@router.get("/assessment/schemes/{scheme_id}/periods/{period_id}/inputs")
-async def inputs_page(request: Request, scheme_id: int, period_id: int, who: SignedIn, town: str = "") -> Response:
-    scheme, report, villages, entries = await _inputs_data(request, who, scheme_id, period_id)
-    if scheme is None or report is None or villages is None:
-        return render(request, "assessment/missing.html", 404)
-    towns = await get_json(request, who[1], "registry", "/v1/units", level="town", limit=200, sort="unit_code",
-                           code=scheme["district_code"][:6])
-    indicators, stored = manual_indicators(scheme), _entries_by_key(entries)
-    shown = [v for v in villages["items"] if not town or v["town_code"] == town]
-    rows = [entry_row(v, indicators, stored) for v in shown] if indicators else []
-    return render(request, "assessment/inputs.html", scheme=scheme, report=report, period_id=period_id,
-                  indicators=indicators, rows=rows, town=town, towns=towns["items"] if towns else [],
-                  names={i["code"]: i for i in scheme["indicators"]})
-
-
-@router.post("/assessment/periods/{period_id}/manual-entries")
-async def save_entries(request: Request, period_id: int, who: SignedIn, _: CsrfChecked) -> Response:
-    form = await request.form()
-    scheme_id, unit_code = str(form.get("scheme_id", "")), str(form.get("unit_code", ""))
-    if not scheme_id.isdigit():
-        return render(request, "assessment/missing.html", 404)
-    scheme, villages, entries = await asyncio.gather(
-        _api(request, who, f"/schemes/{scheme_id}"), _api(request, who, f"/periods/{period_id}/villages"),
-        _api(request, who, f"/periods/{period_id}/manual-entries"))
-    village = next((v for v in (villages or {"items": []})["items"] if v["unit_code"] == unit_code), None)
-    if scheme is None or village is None:
-        return render(request, "assessment/missing.html", 404)
-    indicators = manual_indicators(scheme)
-    row = entry_row(village, indicators, _entries_by_key(entries))
-    changes, errors = entries_from(form, row)
-    for code, value in changes if not errors else []:
-        response = await call(request, who[1], SERVICE, "POST", f"/v1/periods/{period_id}/manual-entries", json={
-            "unit_code": unit_code, "indicator_code": code, "value": value, "evidence": str(form.get("evidence", ""))})
-        if response.status_code != 201:
-            errors = entry_errors(problem_of(response, language(request)), f"v-{code}")
-            break
-    if not errors and not _is_htmx(request):
-        return RedirectResponse(f"/assessment/schemes/{scheme_id}/periods/{period_id}/inputs?saved={unit_code}"
-                                f"#row-{unit_code}", status_code=303)
-    if not errors:
-        entries = await _api(request, who, f"/periods/{period_id}/manual-entries")
-        row = entry_row(village, indicators, _entries_by_key(entries))
-    else:
-        row = entry_row(village, indicators, _entries_by_key(entries), typed=form)
-    context = {"row": row, "errors": errors, "saved": not errors and bool(changes), "scheme": scheme,
-               "period_id": period_id}
-    if _is_htmx(request):
-        return render(request, "assessment/_entry_row.html", 422 if errors else 200, **context)
-    return render(request, "assessment/entry.html", 422, **context)
-
-
-def entry_errors(problem: dict, cell: str) -> dict[str, str]:
-    """The service's field names as the row's: a value's under its cell, the evidence's under the evidence."""
-    found = {}
-    for field, message in problem["fields"].items():
-        found[{"value": cell, "evidence": "evidence"}.get(field, "row")] = message
-    return found or {"row": problem["detail"]}
-
-
-# What-if ----------------------------------------------------------------------------------------
-
-@router.get("/assessment/schemes/{scheme_id}/what-if")
-async def what_if_page(request: Request, scheme_id: int, who: SignedIn, period_id: str = "",
-                       moved_only: str = "") -> Response:
-    scheme = await _api(request, who, f"/schemes/{scheme_id}")
-    if scheme is None:
-        return render(request, "assessment/missing.html", 404)
-    periods = await _periods(request, who, scheme["district_code"])
-    answer, problem = None, None
-    if period_id.isdigit():
-        response = await call(request, who[1], SERVICE, "GET", f"/v1/schemes/{scheme_id}/what-if",
-                              params={"period": period_id, "limit": 1000})
-        if response.status_code == 200:
-            answer = response.json()
-            if moved_only:
-                answer["items"] = [i for i in answer["items"] if i["rank_change"]]
-        else:
-            problem = problem_of(response, language(request))
-    context = {"scheme": scheme, "periods": periods, "period_id": period_id, "answer": answer, "problem": problem,
-               "moved_only": moved_only}
-    if _is_htmx(request):
-        return render(request, "assessment/_what_if.html", **context)
-    return render(request, "assessment/what_if.html", **context)

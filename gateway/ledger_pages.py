@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from gateway.backend import call, get_json, localized
 from gateway.charts import bar_chart, bar_width
-from gateway.pages import CsrfChecked, language, local_time, render, this_year
+from gateway.pages import CsrfChecked, is_htmx, language, local_time, render, this_year
 from gateway.registry_pages import import_report
 from gateway.signin import SignedIn
 
@@ -56,7 +56,7 @@ async def contract_ledger(request: Request, who: SignedIn, town: str = "", flag:
         get_json(request, principal, "assets", "/v1/contracts", **_contract_params(town, flag, cursor)))
     context = {"contracts": _with_reasons(page["items"], language(request)), "next_cursor": page["next_cursor"],
                "town_names": town_names, "flag_kinds": FLAG_KINDS, "filters": {"town": town, "flag": flag}}
-    if request.headers.get("hx-request") and request.headers.get("hx-target") == "results":
+    if is_htmx(request) and request.headers.get("hx-target") == "results":
         return render(request, "ledgers/_contracts.html", **context)
     return render(request, "ledgers/contracts.html", **context)
 
@@ -108,7 +108,7 @@ async def import_upload(request: Request, who: SignedIn, _: CsrfChecked, file: U
     response = await call(request, who[1], "assets", "POST", "/v1/imports", params=params,
                           files={"file": (file.filename or "upload", await file.read(), file.content_type or "")})
     chosen = {"kind": kind, "mode": mode, "filename": file.filename}
-    name = "villages/_import_report.html" if request.headers.get("hx-request") else "ledgers/import.html"
+    name = "villages/_import_report.html" if is_htmx(request) else "ledgers/import.html"
     return render(request, name, kinds=IMPORT_KINDS, chosen=chosen,
                   report=import_report(response, language(request)))
 
@@ -151,7 +151,7 @@ async def review_board(request: Request, who: SignedIn, campaign: int | None = N
             if reviews else _nothing())
         context |= {"progress": progress, "next_cursor": page.get("next_cursor"), "reviews": reviews,
                     "items": [_localized_item(i, language(request)) for i in page["items"]]}
-    if request.headers.get("hx-request") and request.headers.get("hx-target") == "review-items":
+    if is_htmx(request) and request.headers.get("hx-target") == "review-items":
         return render(request, "ledgers/_review_items.html", **context)
     return render(request, "ledgers/reviews.html", **context)
 
@@ -165,7 +165,7 @@ async def record_outcome(request: Request, campaign_id: int, item_id: int, who: 
     response = await call(request, principal, "assets", "POST", f"{path}/items/{item_id}/outcome",
                           json={"outcome": outcome, "note": note})
     if response.status_code == 200:
-        if not request.headers.get("hx-request"):
+        if not is_htmx(request):
             return RedirectResponse(f"/ledgers/reviews?campaign={campaign_id}", status_code=303)
         progress, town_names = await asyncio.gather(get_json(request, principal, "assets", path + "/progress"),
                                                     _town_names(request, principal))
@@ -255,12 +255,12 @@ async def close_round(request: Request, round_id: int, who: SignedIn, _: CsrfChe
 async def _after_round_change(request: Request, who, response, town: str, org: str, year: int) -> Response:
     """The tables again (htmx) or the page (a plain form post), with the service's refusal in words."""
     failed = response.status_code >= 400
-    if not failed and not request.headers.get("hx-request"):
+    if not failed and not is_htmx(request):
         return RedirectResponse(f"/ledgers/assets?town={town}&org={org}&year={year}", status_code=303)
     context = await _inventory_context(request, who[1], town, org, year)
     if failed:
         context["problem"] = localized(response.json().get("detail", ""), language(request))
     status = 422 if failed else 200
-    if request.headers.get("hx-request"):
+    if is_htmx(request):
         return render(request, "ledgers/_inventory_org.html", status, **context)
     return render(request, "ledgers/assets.html", status, **context)

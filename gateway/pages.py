@@ -58,6 +58,11 @@ def csrf_token(request: Request) -> str:
     return request.state.anon_csrf
 
 
+def is_htmx(request: Request) -> bool:
+    """Asked by htmx for a part of the page, not by the browser for the whole page."""
+    return bool(request.headers.get("hx-request"))
+
+
 def render(request: Request, name: str, status: int = 200, **context) -> Response:
     lang = language(request)
     found = web_session(request)
@@ -155,5 +160,5 @@ async def home(request: Request) -> Response:
     if found is None:
         return RedirectResponse("/login?next=/", status_code=303)
     states = await service_states(request)
-    name = "home/_services.html" if request.headers.get("hx-request") else "home/index.html"
+    name = "home/_services.html" if is_htmx(request) else "home/index.html"
     return render(request, name, states=states)

@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from gateway.backend import call, get_json, localized
 from gateway.charts import bar_chart, bar_width
-from gateway.pages import CsrfChecked, language, render
+from gateway.pages import CsrfChecked, is_htmx, language, render
 from gateway.signin import SignedIn
 from services.common.errors import Forbidden
 
@@ -36,10 +36,6 @@ CONSTRAINT_FIELDS = {"organizations": "key_audits", "town_coverage_key_audit": "
                      "key_audit_candidates": "rotation_top"}
 LOAD_ROW = 22  # height of one auditor's bar in the load chart
 LOAD_LENGTH = 180  # the longest bar
-
-
-def _is_htmx(request: Request) -> bool:
-    return bool(request.headers.get("hx-request"))
 
 
 def problem_of(response, lang: str) -> dict:
@@ -128,9 +124,9 @@ def _forbidden(request: Request) -> Response:
 
 def _show_plan(request: Request, plan: dict, status: int = 200, **extra) -> Response:
     """The whole page, or on an htmx request only the plan's part of it, from the same data."""
-    name = "plans/_plan.html" if _is_htmx(request) else "plans/plan.html"
+    name = "plans/_plan.html" if is_htmx(request) else "plans/plan.html"
     response = render(request, name, status, **_plan_context(request, plan, **extra))
-    if _is_htmx(request):
+    if is_htmx(request):
         response.headers["HX-Retarget"], response.headers["HX-Reswap"] = "#plan", "outerHTML"
     return response
 
@@ -197,7 +193,7 @@ async def regenerate(request: Request, plan_id: int, who: SignedIn, _: CsrfCheck
         response = await call(request, who[1], "assets", "PATCH", f"{PLANS}/{plan_id}", json=body,
                               headers={"If-Match": f'"{form.get("version", "")}"'})
         if response.status_code == 200:
-            if not _is_htmx(request):
+            if not is_htmx(request):
                 return RedirectResponse(f"/plans/{plan_id}?regenerated=1", status_code=303)
             return _show_plan(request, response.json(), notice="regenerated")
         problem = problem_of(response, language(request))
@@ -213,7 +209,7 @@ async def approve(request: Request, plan_id: int, who: SignedIn, _: CsrfChecked)
     reason = str((await request.form()).get("reason", "")).strip()
     response = await call(request, who[1], "assets", "POST", f"{PLANS}/{plan_id}/approve",
                           json={"reason": reason or None})
-    if response.status_code == 200 and not _is_htmx(request):
+    if response.status_code == 200 and not is_htmx(request):
         return RedirectResponse(f"/plans/{plan_id}?approved=1", status_code=303)
     plan = await _plan(request, who[1], plan_id)
     if response.status_code == 200:
@@ -251,7 +247,7 @@ async def _row_form(request: Request, principal, plan_id: int, row_id: int, stat
         return render(request, "plans/missing.html", 404, plan_id=plan_id)
     context = await _row_context(request, principal, plan, row)
     context = {"errors": {}, "chosen": [m["auditor_id"] for m in row["team"]], **context, **extra}
-    return render(request, "plans/_row_edit.html" if _is_htmx(request) else "plans/row.html", status, **context)
+    return render(request, "plans/_row_edit.html" if is_htmx(request) else "plans/row.html", status, **context)
 
 
 @router.get("/plans/{plan_id}/rows/{row_id}")
@@ -292,7 +288,7 @@ async def change_row(request: Request, plan_id: int, row_id: int, who: SignedIn,
                                errors={"reason": "Say why the approved plan changes."}, **again)
     response = await _send_change(request, who, plan, row_id, change, reason, form.get("version", ""))
     if response.status_code in (200, 201):
-        if not _is_htmx(request):
+        if not is_htmx(request):
             return RedirectResponse(f"/plans/{plan_id}?changed={row_id}#row-{row_id}", status_code=303)
         return _show_plan(request, await _plan(request, who[1], plan_id), notice="changed", changed=row_id)
     problem = problem_of(response, language(request))

@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 
 from gateway.backend import call, get_json, localized
 from gateway.charts import bar_chart, bar_width
-from gateway.pages import CsrfChecked, language, render
+from gateway.pages import CsrfChecked, is_htmx, language, render
 from gateway.signin import SignedIn
 
 router = APIRouter(include_in_schema=False)
@@ -54,7 +54,7 @@ async def import_upload(request: Request, who: SignedIn, _: CsrfChecked, file: U
                           files={"file": (file.filename or "upload", content, file.content_type or "")})
     report = import_report(response, language(request))
     chosen = {"kind": kind, "mode": mode, "filename": file.filename}
-    name = "villages/_import_report.html" if request.headers.get("hx-request") else "villages/import.html"
+    name = "villages/_import_report.html" if is_htmx(request) else "villages/import.html"
     return render(request, name, kinds=IMPORT_KINDS, chosen=chosen, report=report)
 
 
@@ -77,7 +77,7 @@ async def village_list(request: Request, who: SignedIn, q: str = "", town: str =
     town_names = {t["unit_code"]: t["name"] for t in catalogue["towns"]}
     context = {"page": page, "town_names": town_names, "filters": {"q": q, "town": town, "klass": klass,
                "designation": designation, "sort": sort}, **catalogue}
-    if request.headers.get("hx-request") and request.headers.get("hx-target") == "results":
+    if is_htmx(request) and request.headers.get("hx-target") == "results":
         return render(request, "villages/_results.html", **context)
     return render(request, "villages/list.html", **context)
 
