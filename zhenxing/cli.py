@@ -6,11 +6,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import typer
-
-# The demo loader reads the registry in-process through Starlette's test client, which warns
-# that it prefers another HTTP library; the warning says nothing to someone running `make run`.
-warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-from fastapi.testclient import TestClient  # noqa: E402
 from sqlmodel import Session
 
 from gateway import accounts, demo
@@ -28,6 +23,12 @@ from services.common.tokens import Principal, TokenSigner, ensure_keypair
 from services.registry import demo as registry_demo
 from services.registry.app import create_app as registry_app
 from services.registry.settings import get_settings as registry_settings
+
+# The demo loader reads the registry in-process through Starlette's test client, which warns
+# that it prefers another HTTP library; the warning says nothing to someone running `make run`.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
 
 app = typer.Typer(help="Zhenxing (振兴) platform administration.", no_args_is_help=True)
 SETTINGS = {"gateway": gateway_settings, "registry": registry_settings,
