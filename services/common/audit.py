@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Integer, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from services.common.driver import driver_select
 from services.common.kernel import audit_head, audit_record
 
 GENESIS = "0" * 64
@@ -97,11 +98,20 @@ def _check_head(session: Session, checked: int, last_seq: int, last_hash: str) -
     return ChainReport(True, checked)
 
 
-def list_records(session: Session | Connection, *, after_seq: int = 0, limit: int = 100, entity: str | None = None):
-    query = select(audit_record).where(audit_record.c.seq > after_seq)
-    if entity:
-        query = query.where(audit_record.c.entity == entity)
-    return session.execute(query.order_by(audit_record.c.seq).limit(limit)).mappings().all()
+_AFTER = audit_record.c.seq > bindparam("after_seq", type_=Integer)
+_PAGES = {with_entity: select(audit_record).where(_AFTER, *([audit_record.c.entity == bindparam("entity")] if with_entity
+                                                             else [])).order_by(audit_record.c.seq)
+          .limit(bindparam("limit", type_=Integer)) for with_entity in (False, True)}
+_FIELDS = tuple(audit_record.c.keys())
+
+
+def list_records(connection: Connection, *, after_seq: int = 0, limit: int = 100,
+                 entity: str | None = None) -> list[dict]:
+    """Records after `after_seq` in order, as plain dicts (read on the driver's cursor: a page of the
+    trail is read often, by people and by systems that follow it)."""
+    page = driver_select(_PAGES[bool(entity)], connection.dialect)
+    values = {"after_seq": after_seq, "limit": limit} | ({"entity": entity} if entity else {})
+    return [dict(zip(_FIELDS, row, strict=True)) for row in page.rows(connection, values)]
 
 
 def count_records(session: Session) -> int:

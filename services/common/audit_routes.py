@@ -52,7 +52,7 @@ async def list_audit(request: Request, _: Auditor, limit: Annotated[int, Query(g
     else:  # no index on the entity: a rare one can mean reading far along the trail
         rows = await read(request, audit.list_records, after_seq=after_seq, limit=limit, entity=entity)
     next_cursor = encode_cursor({"seq": rows[-1]["seq"]}) if len(rows) == limit else None
-    return json_response({"items": [dict(r) for r in rows], "next_cursor": next_cursor})
+    return json_response({"items": rows, "next_cursor": next_cursor})
 
 
 @router.get("/verify", response_model=ChainOut)

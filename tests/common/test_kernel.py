@@ -2,11 +2,12 @@
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import delete, text, update
+from sqlalchemy import delete, select, text, update
 from sqlmodel import Session
 
 from services.common import audit
 from services.common.database import make_engine
+from services.common.http import encode_cursor
 from services.common.kernel import audit_record, kernel_metadata
 from services.common.settings import ServiceSettings
 from tests.common import kernel_app
@@ -151,6 +152,22 @@ def test_audit_list_pages_with_a_cursor(notes, token_for):
     rest = notes.get(f"/v1/audit?limit=2&cursor={first['next_cursor']}", headers=lead).json()
     assert [r["seq"] for r in rest["items"]] == [3] and rest["next_cursor"] is None
     assert notes.get("/v1/audit", headers=token_for("viewer", audience="registry")).status_code == 403
+
+
+def test_audit_list_filters_by_entity_and_gives_each_record_whole(notes, token_for):
+    _three_records(notes)
+    with Session(notes.engine) as session, session.begin():
+        audit.record(session, actor="cli", action="revoke", entity="api_client", entity_id="7", before={"名": "甲"})
+    lead = token_for("audit_lead", audience="registry")
+    everything = notes.get("/v1/audit", headers=lead).json()["items"]
+    with notes.engine.connect() as conn:
+        stored = [dict(row) for row in conn.execute(select(audit_record).order_by(audit_record.c.seq)).mappings()]
+    assert everything == stored and len(stored) == 4
+    clients = notes.get("/v1/audit?entity=api_client", headers=lead).json()
+    assert [r["seq"] for r in clients["items"]] == [4] and clients["items"][0]["before"] == '{"名":"甲"}'
+    after_first = encode_cursor({"seq": 1})
+    later_notes = notes.get(f"/v1/audit?entity=note&limit=1&cursor={after_first}", headers=lead).json()
+    assert [r["seq"] for r in later_notes["items"]] == [2]
 
 
 def test_nul_character_in_a_query_is_422_naming_the_parameter(notes, token_for):
