@@ -3,7 +3,9 @@ as a snapshot with its digest, completed by manual entries; and the completeness
 before a run."""
 
 import hashlib
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass
+from threading import Lock
 
 import httpx
 import numpy as np
@@ -134,6 +136,37 @@ def snapshot_document(snapshot: InputSnapshot) -> dict:
     return orjson.loads(snapshot.payload)
 
 
+@dataclass(frozen=True)
+class SnapshotVillages:
+    codes: tuple[str, ...]
+    names: tuple[str, ...]
+    towns: tuple[str, ...]
+    members: frozenset[str]
+
+
+# A snapshot never changes, and its digest names its content: its villages are kept by digest, so
+# that each manual entry does not read and parse the whole snapshot (about 1 s at 500,000 villages).
+_VILLAGES: OrderedDict[str, SnapshotVillages] = OrderedDict()
+_VILLAGES_KEPT = 8
+_villages_lock = Lock()
+
+
+def snapshot_villages(snapshot: InputSnapshot) -> SnapshotVillages:
+    with _villages_lock:
+        found = _VILLAGES.get(snapshot.digest)
+        if found is not None:
+            _VILLAGES.move_to_end(snapshot.digest)
+            return found
+    document = snapshot_document(snapshot)
+    found = SnapshotVillages(tuple(document["unit_codes"]), tuple(document["names"]), tuple(document["towns"]),
+                             frozenset(document["unit_codes"]))
+    with _villages_lock:
+        _VILLAGES[snapshot.digest] = found
+        while len(_VILLAGES) > _VILLAGES_KEPT:
+            _VILLAGES.popitem(last=False)
+    return found
+
+
 def manual_entries(session: Session, period: Period) -> list[ManualEntry]:
     return list(session.exec(select(ManualEntry).where(ManualEntry.period_id == period.id)
                              .order_by(ManualEntry.unit_code, ManualEntry.indicator_code)))
@@ -143,7 +176,7 @@ def enter_manual(session: Session, period: Period, *, unit_code: str, indicator_
                  evidence: str, actor: str) -> ManualEntry:
     """Records (or replaces) one village's value of a manual indicator; the village must be in the period."""
     snapshot = latest_snapshot(session, period)
-    if unit_code not in snapshot_document(snapshot)["unit_codes"]:
+    if unit_code not in snapshot_villages(snapshot).members:
         raise Invalid("unit_code", f"{period.year} 年度没有村 {unit_code} / the period has no village {unit_code}",
                       code="unit_not_in_period")
     entry = session.exec(select(ManualEntry).where(

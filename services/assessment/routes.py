@@ -139,9 +139,9 @@ def _snapshot_view(snapshot) -> dict:
 @router.get("/periods/{period_id}/villages", tags=["periods"])
 def list_villages(period_id: int, session: SessionDep, _: Officer):
     """The villages of the period's latest snapshot, in code order: whom manual entries may name."""
-    document = inputs.snapshot_document(inputs.latest_snapshot(session, inputs.get_period(session, period_id)))
+    villages = inputs.snapshot_villages(inputs.latest_snapshot(session, inputs.get_period(session, period_id)))
     return _json({"items": [{"unit_code": code, "name": name, "town_code": town} for code, name, town in
-                            zip(document["unit_codes"], document["names"], document["towns"], strict=True)],
+                            zip(villages.codes, villages.names, villages.towns, strict=True)],
                   "next_cursor": None})
 
 

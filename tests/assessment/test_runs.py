@@ -14,6 +14,7 @@ from services.assessment.models import Period, Run, RunResult
 from services.assessment.schemas import SchemeIn
 from services.assessment.scoring import score
 from services.common.database import is_sqlite, make_engine
+from services.common.errors import Invalid
 from services.common.migrate import upgrade
 
 pytestmark = pytest.mark.db
@@ -74,3 +75,28 @@ def test_storing_leaves_the_pooled_sqlite_connection_with_its_usual_page_cache(s
         pytest.skip("the page cache is set for SQLite's insert only")
     with engine.connect() as connection:  # the pool's one connection, the one that stored the run
         assert connection.execute(text("PRAGMA cache_size")).scalar() == -2000
+
+
+def test_a_manual_entry_names_a_village_of_the_latest_snapshot_only(databases):
+    """Villages are kept per snapshot digest: a regathered period that lost a village refuses entries for it."""
+    engine = make_engine(databases.new("assessment_villages"), pool_size=1)
+    upgrade("assessment", str(engine.url.render_as_string(hide_password=False)))
+    spec = schemes.spec_of(SchemeIn(**scheme_body()))
+    first = make_document(spec, 5)
+    second = orjson.loads(orjson.dumps(first)) | {"unit_codes": first["unit_codes"][:4] + ["510117999998"]}
+    gone, kept = first["unit_codes"][4], first["unit_codes"][0]
+    entry = {"indicator_code": "x", "value": 1.0, "evidence": "镇报送表", "actor": "test"}
+    with Session(engine) as session, session.begin():
+        period = Period(district_code=first["district_code"], year=first["year"], created_by="test")
+        session.add(period)
+        session.flush()
+        inputs.store_snapshot(session, period, first, actor="test")
+        inputs.enter_manual(session, period, unit_code=gone, **entry)
+        inputs.store_snapshot(session, period, second, actor="test")
+        with pytest.raises(Invalid) as refused:
+            inputs.enter_manual(session, period, unit_code=gone, **entry)
+        assert refused.value.code == "unit_not_in_period"
+        inputs.enter_manual(session, period, unit_code=kept, **entry)
+        inputs.enter_manual(session, period, unit_code="510117999998", **entry)
+        assert inputs.snapshot_villages(inputs.latest_snapshot(session, period)).codes == tuple(second["unit_codes"])
+    engine.dispose()
