@@ -27,7 +27,6 @@ import json
 import os
 import random
 import re
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -39,11 +38,11 @@ from pathlib import Path
 
 import aiohttp
 import httpx
-import psycopg
 import uvloop
 from sqlalchemy import text
 from sqlmodel import Session, select
 
+from bench.databases import postgres_databases
 from bench.load import Result
 from bench.report import HEADER, Bar, machine_clock, ms, other_work, row, title
 from gateway import accounts
@@ -60,7 +59,6 @@ WARMUP = 1.0
 CLIENTS_PER_CHECKLIST = 2
 OTHERS_SHARE = 0.1
 PASSWORD = "bench-answers-2026"
-ADMIN_POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUEST_TIMEOUT = 15.0
 LOCKED = "database is locked"
 VALUES = {"yes_no": "yes", "number": "3", "money": "12345.60", "text": "情况正常", "date": "2026-03-31",
@@ -146,21 +144,8 @@ def databases(backend: str, tmp: Path) -> Iterator[dict[str, str] | None]:
     if backend == "sqlite":
         yield {name: f"sqlite:///{tmp / name}.db" for name in APPS}
         return
-    try:
-        admin = psycopg.connect(ADMIN_POSTGRES, autocommit=True, connect_timeout=3)
-    except psycopg.Error as exc:
-        print(f"  PostgreSQL at {ADMIN_POSTGRES} is unreachable ({str(exc).strip().splitlines()[0]}); skipped")
-        yield None
-        return
-    names = {name: f"zx_bench_answers_{secrets.token_hex(4)}_{name}" for name in APPS}
-    with admin:
-        try:
-            for name in names.values():
-                admin.execute(f'CREATE DATABASE "{name}"')
-            yield {app: f"{ADMIN_POSTGRES.rsplit('/', 1)[0]}/{name}" for app, name in names.items()}
-        finally:
-            for name in names.values():
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres_databases(APPS) as urls:
+        yield urls
 
 
 def run_levels(platform: Platform) -> dict[int, Outcome]:

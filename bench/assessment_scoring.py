@@ -20,10 +20,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import numpy as np
-import psycopg
 from sqlalchemy import text
 from sqlmodel import Session
 
+from bench.databases import postgres_databases
 from services.assessment import inputs, results, runs, schemes
 from services.assessment.formulas import evaluate_one
 from services.assessment.models import Period, Run
@@ -296,19 +296,9 @@ def run() -> bool:
     met = scoring_bars(spec, document)
     with tempfile.TemporaryDirectory() as directory:
         met &= whole_run(f"sqlite:///{Path(directory) / 'bench.db'}", "SQLite", body, document)
-    admin = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
-            conn.execute("DROP DATABASE IF EXISTS zx_bench_assessment WITH (FORCE)")
-            conn.execute("CREATE DATABASE zx_bench_assessment")
-    except psycopg.Error as exc:
-        print(f"  PostgreSQL not reachable ({type(exc).__name__}); its whole-run bar not measured")
-        return met
-    try:
-        met &= whole_run(admin.rsplit("/", 1)[0] + "/zx_bench_assessment", "PostgreSQL", body, document)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS zx_bench_assessment WITH (FORCE)")
+    with postgres_databases(["assessment"]) as urls:
+        if urls is not None:
+            met &= whole_run(urls["assessment"], "PostgreSQL", body, document)
     return met
 
 

@@ -16,7 +16,6 @@ every bar held.
 
 import os
 import random
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ import orjson
 import psycopg
 from sqlalchemy import insert
 
+from bench.databases import postgres_databases
 from bench.load import Load, combine, measure
 from bench.report import Bar, ms, title
 from services.common.database import make_engine
@@ -45,7 +45,6 @@ DISTRICTS, TOWNS_PER_DISTRICT, VILLAGES_PER_TOWN = 5, 400, 250
 VILLAGES = DISTRICTS * TOWNS_PER_DISTRICT * VILLAGES_PER_TOWN
 YEAR, METRIC = 2025, "collective_operating_income"
 BATCH = 50_000
-ADMIN_POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 PAGE_P95 = 0.030
 BULK_SECONDS = 2.0
@@ -153,22 +152,11 @@ def database(backend: str, tmp: Path) -> Iterator[str | None]:
         load_sqlite(url)
         yield url
         return
-    try:
-        admin = psycopg.connect(ADMIN_POSTGRES, autocommit=True, connect_timeout=3)
-    except psycopg.Error as exc:
-        print(f"  PostgreSQL at {ADMIN_POSTGRES} is unreachable ({str(exc).strip().splitlines()[0]}); skipped")
-        yield None
-        return
-    name = f"zx_bench_{secrets.token_hex(4)}"
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            url = f"{ADMIN_POSTGRES.rsplit('/', 1)[0]}/{name}"
-            upgrade("registry", url)
-            load_postgres(url)
-            yield url
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres_databases(["registry"]) as urls:
+        if urls is not None:
+            upgrade("registry", urls["registry"])
+            load_postgres(urls["registry"])
+        yield urls and urls["registry"]
 
 
 @contextmanager
