@@ -14,23 +14,20 @@ import csv
 import ctypes
 import ctypes.util
 import json
-import os
 import resource
-import secrets
 import subprocess
 import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-
-import psycopg
 
 ROWS_A_SECOND = 5000
 SIZES = (20_000, 100_000)
 VILLAGES_PER_TOWN = 500
 METRICS = ("households", "registered_population", "collective_operating_income", "collective_debt")
-POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 def write_files(folder: Path, villages: int) -> tuple[Path, Path]:
@@ -99,38 +96,29 @@ def child(url: str, units: str, figures: str, traced: str = "") -> None:
     print(json.dumps(result))
 
 
-def fresh_database(backend: str, folder: Path, label: str) -> str:
+@contextmanager
+def fresh_database(backend: str, folder: Path, label: str) -> Iterator[str]:
+    """An empty database of the backend migrated to head, dropped afterwards (PostgreSQL)."""
+    # Imported here: the child that measures the importer's memory imports this module too.
+    from bench.databases import postgres_databases
     from services.common.migrate import upgrade
 
     if backend == "sqlite":
         url = f"sqlite:///{folder / (label + '.db')}"
-    else:
-        name = f"zx_bench_{secrets.token_hex(4)}_{label}"
-        with psycopg.connect(POSTGRES, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        url = POSTGRES.rsplit("/", 1)[0] + "/" + name
-    upgrade("registry", url)
-    return url
-
-
-def drop_database(url: str) -> None:
-    if url.startswith("postgresql"):
-        with psycopg.connect(POSTGRES, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+        upgrade("registry", url)
+        yield url
+        return
+    with postgres_databases([label]) as urls:
+        upgrade("registry", urls[label])
+        yield urls[label]
 
 
 def measure(backend: str, folder: Path, villages: int) -> dict:
     units, figures = write_files(folder, villages)
-    url = fresh_database(backend, folder, f"{backend}_{villages}")
-    try:
+    with fresh_database(backend, folder, f"{backend}_{villages}") as url:
         timed = run_child(url, units, figures)
-    finally:
-        drop_database(url)
-    url = fresh_database(backend, folder, f"{backend}_{villages}_traced")
-    try:
+    with fresh_database(backend, folder, f"{backend}_{villages}_traced") as url:
         traced = run_child(url, units, figures, "traced")
-    finally:
-        drop_database(url)
     return timed | {"heap_peak_mb": traced["heap_peak_mb"], "sqlite_peak_mb": traced["sqlite_peak_mb"]}
 
 
@@ -140,17 +128,11 @@ def run_child(url: str, *args) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def postgres_reachable() -> bool:
-    try:
-        with psycopg.connect(POSTGRES, connect_timeout=3) as conn:
-            conn.execute("SELECT 1")
-        return True
-    except psycopg.Error:
-        return False
-
-
 def run() -> bool:
-    backends = ["sqlite"] + (["postgres"] if postgres_reachable() else [])
+    from tests.databases import postgres_reachable
+
+    unreachable = postgres_reachable()  # None, or why not
+    backends = ["sqlite"] + ([] if unreachable else ["postgres"])
     met = True
     with tempfile.TemporaryDirectory(prefix="zx-bench-import-") as folder:
         for backend in backends:
