@@ -14,7 +14,6 @@ import csv
 import ctypes
 import ctypes.util
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -48,9 +47,11 @@ def write_files(folder: Path, villages: int) -> tuple[Path, Path]:
     return units, figures
 
 
-def rss_mb() -> float:
+def rss_mb(field: str = "VmRSS") -> float:
+    """This process's resident memory now, or at its peak with "VmHWM" (which, unlike getrusage's
+    ru_maxrss, starts afresh at exec: the parent's size does not count)."""
     with open("/proc/self/status") as status:
-        line = next(line for line in status if line.startswith("VmRSS:"))
+        line = next(line for line in status if line.startswith(field + ":"))
     return int(line.split()[1]) / 1024
 
 
@@ -89,7 +90,7 @@ def child(url: str, units: str, figures: str, traced: str = "") -> None:
             session.commit()
         assert report.status == "applied" and not report.error_count, report.errors[:3]
         result[kind] = {"rows": report.rows, "seconds": time.perf_counter() - started}
-    result["peak_growth_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - baseline
+    result["peak_growth_mb"] = rss_mb("VmHWM") - baseline
     if traced:
         result["heap_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
         result["sqlite_peak_mb"] = sqlite.sqlite3_memory_highwater(0) / 2**20 if sqlite is not None else 0.0
