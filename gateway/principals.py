@@ -28,16 +28,21 @@ def web_session(request: Request) -> tuple[WebSession, User] | None:
     if hasattr(request.state, "web"):
         return request.state.web
     cookie = session_cookie(request)
-    recent: RecentlyChecked = request.app.state.web_sessions
-    found = recent.get(cookie) if cookie else None
+    found = recent_web_session(request)
     if cookie and found is None:
         with Session(request.app.state.engine, expire_on_commit=False) as db:
             found = sessions.resume_session(db, cookie, request.app.state.settings)
             db.commit()
         if found is not None:
-            recent.put(cookie, found)
+            request.app.state.web_sessions.put(cookie, found)
     request.state.web = found
     return found
+
+
+def recent_web_session(request: Request) -> tuple[WebSession, User] | None:
+    """The browser's session if the database confirmed it a moment ago: no thread, no database."""
+    cookie = session_cookie(request)
+    return request.app.state.web_sessions.get(cookie) if cookie else None
 
 
 class RecentlyChecked(Generic[T]):
@@ -79,9 +84,8 @@ async def api_principal(request: Request) -> Principal:
         cache.put(key, principal)
         request.state.via_cookie = False
         return principal
-    cookie = session_cookie(request)
-    found = request.app.state.web_sessions.get(cookie) if cookie else None
-    if found is not None:  # confirmed a moment ago: no thread hop, no database
+    found = recent_web_session(request)
+    if found is not None:
         request.state.web = found
     else:
         found = await run_in_threadpool(web_session, request)

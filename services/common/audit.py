@@ -98,10 +98,9 @@ def _check_head(session: Session, checked: int, last_seq: int, last_hash: str) -
     return ChainReport(True, checked)
 
 
-_AFTER = audit_record.c.seq > bindparam("after_seq", type_=Integer)
-_PAGES = {with_entity: select(audit_record).where(_AFTER, *([audit_record.c.entity == bindparam("entity")] if with_entity
-                                                             else [])).order_by(audit_record.c.seq)
-          .limit(bindparam("limit", type_=Integer)) for with_entity in (False, True)}
+_PAGE = (select(audit_record).where(audit_record.c.seq > bindparam("after_seq", type_=Integer))
+         .order_by(audit_record.c.seq).limit(bindparam("limit", type_=Integer)))
+_PAGES = {False: _PAGE, True: _PAGE.where(audit_record.c.entity == bindparam("entity"))}
 _FIELDS = tuple(audit_record.c.keys())
 
 

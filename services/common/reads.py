@@ -16,8 +16,8 @@ T = TypeVar("T")
 async def read(request: Request, work: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     """Runs `work(connection, *args, **kwargs)` in one worker thread on a connection of its own.
 
-    For the hot reads (the unit list, the yearly bulk read): a `SessionDep` route costs four thread
-    hops (session in, endpoint, session out, and the principal), this one. At most
+    For the hot reads (the unit list, the yearly bulk read): a `SessionDep` route costs three thread
+    hops (session in, endpoint, session out), this one. At most
     SESSION_CONCURRENCY such reads hold a thread at once, and each gives its connection back in the
     thread that took it, so a read waiting for the pool never waits on a thread that a holder needs.
     """

@@ -9,10 +9,10 @@ from starlette.responses import Response
 from services.common.auth import current_principal
 from services.common.database import SessionDep
 from services.common.http import IdempotencyDep, check_if_match, etag
+from services.common.reads import read, read_now
 from services.registry import access, adjustments, classifications, statistics, units
 from services.registry.schemas import AdjustmentIn, StatisticsIn, UnitClassIn, UnitIn, UnitPatch
 from services.registry.search import UnitQuery, search_units
-from services.common.reads import read, read_now
 from services.registry.web import (Admin, Editor, Paging, Reader, StatisticsEditor, UnitCode, actor, after_id,
                                    json_response, page, parse_query, position, query_parameters)
 
