@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Field
 
-from services.common.database import model_base
+from services.common.database import Versioned, model_base
 from services.common.kernel import kernel_metadata
 
 Base = model_base()
@@ -14,7 +14,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class User(Base, table=True):
+class User(Versioned, Base, table=True):
     """A person who signs in at the gateway (用户)."""
 
     id: int | None = Field(default=None, primary_key=True)

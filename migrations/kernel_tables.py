@@ -51,3 +51,16 @@ def drop() -> None:
     op.drop_table("idempotency_record")
     op.drop_table("audit_record")
     op.drop_table("audit_head")
+
+
+def add_idempotency_replay() -> None:
+    """Idempotency records keep the answer's headers, and are purged by age through an index."""
+    with op.batch_alter_table("idempotency_record") as batch:
+        batch.add_column(sa.Column("headers", sa.Text(), nullable=True))
+        batch.create_index("ix_idempotency_record_at", ["at"], unique=False)
+
+
+def drop_idempotency_replay() -> None:
+    with op.batch_alter_table("idempotency_record") as batch:
+        batch.drop_index("ix_idempotency_record_at")
+        batch.drop_column("headers")

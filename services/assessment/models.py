@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field
 
-from services.common.database import model_base
+from services.common.database import Versioned, model_base
 from services.common.kernel import kernel_metadata
 
 Base = model_base()
@@ -23,8 +23,10 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class Scheme(Base, table=True):
+class Scheme(Versioned, Base, table=True):
     """Assessment scheme (考核方案), one row per version; a published version is frozen."""
+
+    __version_column__ = "row_version"
 
     __table_args__ = (UniqueConstraint("code", "version"),)
     id: int | None = Field(default=None, primary_key=True)

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlmodel import Session
 
 from services.assets import contracts
@@ -24,6 +24,7 @@ from services.assets.contract_flags import STEP_NAMES, STEPS
 from services.assets.models import AssetItem, LandContract, ResourceItem, VillageDebt
 from services.assets.organizations import ledger_snapshot
 from services.common import audit
+from services.common.database import update_versioned
 from services.common.errors import Forbidden, Invalid
 from services.common.imports import (Column, ImportReport, Mode, Refusal, Row, choice, insert_rows, parse_amount,
                                      parse_date, run_import)
@@ -243,8 +244,7 @@ class LedgerImporter:
         return {**organization, **values, "demo": False, "version": 1, "created_at": now, "updated_at": now}
 
     def change(self, current: dict, changes: dict) -> None:
-        self.session.execute(update(self.table).where(self.table.c.id == current["id"]).values(
-            **changes, version=self.table.c.version + 1, updated_at=datetime.now(UTC)))
+        update_versioned(self.session, self.table, current, **changes, updated_at=datetime.now(UTC))
         audit.record(self.session, actor=self.actor, action="import", entity=self.entity,
                      entity_id=str(current["id"]), before=self.audited({k: current[k] for k in changes}),
                      after=self.audited(changes) | {"file_sha256": self.file_sha256})

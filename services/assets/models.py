@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field
 
-from services.common.database import model_base
+from services.common.database import Versioned, model_base
 from services.common.kernel import kernel_metadata
 
 Base = model_base()
@@ -21,7 +21,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class Auditor(Base, table=True):
+class Auditor(Versioned, Base, table=True):
     """Auditor (审计人员), linked to a gateway user by username; `role` is lead (组长) or auditor."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -56,7 +56,7 @@ class Tie(Base, table=True):
     created_at: datetime = Field(default_factory=_now)
 
 
-class Plan(Base, table=True):
+class Plan(Versioned, Base, table=True):
     """Annual audit plan (年度审计计划): key audits (重点审计) and periodic inspections (定期检查).
 
     draft → approved (frozen; engagements made) → amended only with a recorded reason.
@@ -125,7 +125,7 @@ class Amendment(Base, table=True):
     at: datetime = Field(default_factory=_now)
 
 
-class Engagement(Base, table=True):
+class Engagement(Versioned, Base, table=True):
     """Engagement (审计/检查任务): one key audit or inspection of one organization, as planned."""
 
     __table_args__ = (Index("ix_engagement_year_credit_code", "year", "credit_code"),)
@@ -232,7 +232,7 @@ class Answer(Base, table=True):
     updated_at: datetime = Field(default_factory=_now)
 
 
-class Finding(Base, table=True):
+class Finding(Versioned, Base, table=True):
     """Finding (审计发现/问题): drafted from a "no" answer by the template's rule, or added by hand."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -254,7 +254,7 @@ class Finding(Base, table=True):
     updated_at: datetime = Field(default_factory=_now)
 
 
-class Rectification(Base, table=True):
+class Rectification(Versioned, Base, table=True):
     """Rectification (整改) of one finding: owner, deadline, actions, evidence; verified by the lead.
 
     status: open → submitted → verified, or accepted (the lead accepts the finding without further
@@ -305,7 +305,7 @@ class Evidence(Base, table=True):
 target_metadata = [Base.metadata, kernel_metadata]
 
 
-class AssetItem(Base, table=True):
+class AssetItem(Versioned, Base, table=True):
     """Collective asset (集体资产) of one organization: a building, facility, equipment or vehicle.
 
     The organization, its village and town are kept as the registry gave them when the item was entered.
@@ -334,7 +334,7 @@ class AssetItem(Base, table=True):
     updated_at: datetime = Field(default_factory=_now)
 
 
-class ResourceItem(Base, table=True):
+class ResourceItem(Versioned, Base, table=True):
     """Collective resource (集体资源): land or forest of one organization by type, its area in 亩.
 
     status: contracted 已发包, own_use 自营, idle 闲置.
@@ -396,7 +396,7 @@ class InventoryCheck(Base, table=True):
     checked_at: datetime = Field(default_factory=_now)
 
 
-class LandContract(Base, table=True):
+class LandContract(Versioned, Base, table=True):
     """Land-related economic contract (涉地经济合同) of an organization with an enterprise or a person.
 
     A person's ID number is stored whole and shown masked to everyone but admins and audit leads.
@@ -472,7 +472,7 @@ class ReviewCampaign(Base, table=True):
     demo: bool = False
 
 
-class ReviewItem(Base, table=True):
+class ReviewItem(Versioned, Base, table=True):
     """One flagged contract in a campaign, its reviewer and outcome: lawful 合法合规, renegotiated 重新协商,
     terminated 解除, referred 移送."""
 
@@ -495,7 +495,7 @@ class ReviewItem(Base, table=True):
     version: int = 1
 
 
-class VillageDebt(Base, table=True):
+class VillageDebt(Versioned, Base, table=True):
     """Village debt (村级债务) of an organization.
 
     Incurred after the baseline date it is new debt (新增债务) and needs an approval record (严控新债);
@@ -544,7 +544,7 @@ class DebtRepayment(Base, table=True):
     recorded_at: datetime = Field(default_factory=_now)
 
 
-class Publication(Base, table=True):
+class Publication(Versioned, Base, table=True):
     """What a lead published for a village (三务公开): finances, contracts or audit results of a period.
 
     `content` is what was shown, as it was published; a newer publication of the same kind and period

@@ -1,11 +1,13 @@
 """Domain exceptions and their one translation into RFC 9457 problem+json."""
 
+import re
 from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
@@ -133,6 +135,43 @@ async def _out_of_range(request: Request, exc: OverflowError) -> JSONResponse:
     return problem(422, "Invalid input", "A number is out of range.", "out_of_range", request)
 
 
+_PG_KEY = re.compile(r"Key \((?P<fields>[^)]*)\)=")
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?P<fields>.+)$")
+
+
+def conflicting_fields(exc: IntegrityError) -> list[str]:
+    """The columns a unique violation names, from PostgreSQL's detail or SQLite's message."""
+    detail = getattr(getattr(exc.orig, "diag", None), "message_detail", None) or ""
+    if found := _PG_KEY.search(detail):
+        return [name.strip() for name in found["fields"].split(",")]
+    if found := _SQLITE_UNIQUE.search(str(exc.orig).strip()):
+        return [name.strip().rsplit(".", 1)[-1] for name in found["fields"].split(",")]
+    return []
+
+
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(exc.orig)
+
+
+async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+    """A unique violation is a 409 naming the field; another broken constraint a 409 on the reference."""
+    log.warning("integrity_error", path=request.url.path, error=str(exc.orig).splitlines()[0])
+    if _is_unique_violation(exc):
+        fields = conflicting_fields(exc) or ["body"]
+        errors = [{"field": name, "message": "已存在相同的值 / a record with this value already exists"}
+                  for name in fields]
+        return problem(409, "Conflict", f"{', '.join(fields)}: 已存在 / already exists", "duplicate", request,
+                       errors)
+    return problem(409, "Conflict", "引用的记录不存在或仍被引用 / the change breaks a reference between "
+                   "records; reload and try again", "constraint_violated", request)
+
+
+async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
+    """Another edit committed between this request's read and its write (the versioned UPDATE matched no row)."""
+    return problem(412, "Precondition failed", "记录已被他人修改，请刷新后重做 / the record changed since you "
+                   "read it; reload and apply your change again", "stale_version", request)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected_error", path=request.url.path)
     return problem(500, "Internal error", "An unexpected error happened; quote the request id.",
@@ -140,7 +179,8 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 _HANDLERS = ((DomainError, _domain), (RequestValidationError, _validation), (StarletteHTTPException, _http),
-             (DataError, _unstorable), (OverflowError, _out_of_range))
+             (DataError, _unstorable), (OverflowError, _out_of_range), (IntegrityError, _integrity),
+             (StaleDataError, _stale))
 
 
 async def problem_for(request: Request, exc: Exception) -> JSONResponse:

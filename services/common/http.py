@@ -3,16 +3,18 @@
 import base64
 import hashlib
 from decimal import Decimal
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, Request
 from fastapi.encoders import jsonable_encoder
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from services.common.auth import CurrentPrincipal
 from services.common.errors import Conflict, Invalid, PreconditionFailed, PreconditionRequired
@@ -61,40 +63,103 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     return value
 
 
+IDEMPOTENCY_TTL = timedelta(hours=24)
+IDEMPOTENCY_WAIT_MS = 10_000  # below every gateway timeout: a duplicate waits this long for the first
+PURGE_EVERY = timedelta(minutes=10)
+IN_PROGRESS = 0
+_last_purge: dict[str, datetime] = {}
+_KEPT_HEADERS = ("etag", "location")
+
+
 class Idempotency:
-    """Replays the first response to a repeated `Idempotency-Key`; refuses the key reused with another body."""
+    """Claims an `Idempotency-Key` before the work and replays the first answer to every repeat.
+
+    The claim is a row inserted in the request's own transaction, so it commits together with
+    the work and its answer, or vanishes with them when the work fails. A concurrent repeat's
+    insert waits on that row's uncommitted unique entry (PostgreSQL), or on SQLite's write lock,
+    for at most IDEMPOTENCY_WAIT_MS, then replays what the first stored: the same status and body.
+    """
 
     def __init__(self, key: str | None, actor: str, method: str, path: str, body_hash: str):
         self.key, self.actor, self.method, self.path, self.body_hash = key, actor, method, path, body_hash
 
-    def replay(self, session: Session) -> JSONResponse | None:
+    def replay(self, session: Session) -> Response | None:
+        """The stored answer to a repeated key; None when this request claimed the key and does the work."""
         if not self.key:
             return None
-        row = session.execute(select(idempotency_record).where(
-            idempotency_record.c.actor == self.actor, idempotency_record.c.key == self.key)).mappings().first()
-        if row is None:
+        now = datetime.now(UTC)
+        purge_expired(session, now)
+        if self._claim(session, now):
             return None
+        row = self._stored(session)
+        if row is None or row["at"] < (now - IDEMPOTENCY_TTL).isoformat():
+            self._forget(session)
+            return self.replay(session)
         if row["body_hash"] != self.body_hash or row["path"] != self.path or row["method"] != self.method:
-            raise Invalid("Idempotency-Key", "was already used for a different request",
+            raise Invalid("Idempotency-Key", "已用于另一个请求 / was already used for a different request",
                           code="idempotency_key_reused")
-        return JSONResponse(orjson.loads(row["response"]), status_code=row["status"],
-                            headers={"Idempotent-Replayed": "true"})
+        if row["status"] == IN_PROGRESS:
+            raise _in_progress()
+        headers = {**orjson.loads(row["headers"] or "{}"), "Idempotent-Replayed": "true"}
+        return Response(row["response"], status_code=row["status"], media_type="application/json",
+                        headers=headers)
 
     def remember(self, session: Session, payload: Any, status: int = 201,
-                 headers: dict[str, str] | None = None) -> JSONResponse:
+                 headers: dict[str, str] | None = None) -> Response:
+        """The answer, stored under the claimed key in the same transaction as the work."""
         # Money stays exact: Decimal becomes a string, never a float.
-        content = jsonable_encoder(payload, custom_encoder={Decimal: str})
+        body = orjson.dumps(jsonable_encoder(payload, custom_encoder={Decimal: str}))
         if self.key:
-            try:
-                with session.begin_nested():
-                    session.execute(insert(idempotency_record).values(
-                        actor=self.actor, key=self.key, method=self.method, path=self.path,
-                        body_hash=self.body_hash, status=status, response=orjson.dumps(content).decode(),
-                        at=datetime.now(UTC).isoformat()))
-            except IntegrityError:
-                raise Conflict("Another request with this Idempotency-Key is being handled; retry it.",
-                               code="idempotency_in_progress") from None
-        return JSONResponse(content, status_code=status, headers=headers)
+            kept = {k: v for k, v in (headers or {}).items() if k.lower() in _KEPT_HEADERS}
+            session.execute(update(idempotency_record).where(*self._which()).values(
+                status=status, response=body.decode(), headers=orjson.dumps(kept).decode()))
+        return Response(body, status_code=status, media_type="application/json", headers=headers)
+
+    def _which(self) -> tuple:
+        return idempotency_record.c.actor == self.actor, idempotency_record.c.key == self.key
+
+    def _claim(self, session: Session, now: datetime) -> bool:
+        row = {"actor": self.actor, "key": self.key, "method": self.method, "path": self.path,
+               "body_hash": self.body_hash, "status": IN_PROGRESS, "response": "", "at": now.isoformat()}
+        insert = (dialect_insert(session)(idempotency_record).values(**row).on_conflict_do_nothing()
+                  .returning(idempotency_record.c.id))
+        if session.get_bind().dialect.name != "postgresql":
+            return session.execute(insert).first() is not None
+        session.execute(text(f"SET LOCAL lock_timeout = {IDEMPOTENCY_WAIT_MS}"))
+        try:
+            claimed = session.execute(insert).first() is not None
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) == "55P03":  # lock_not_available: the first is still working
+                raise _in_progress() from None
+            raise
+        session.execute(text("SET LOCAL lock_timeout = 0"))
+        return claimed
+
+    def _stored(self, session: Session):
+        return session.execute(select(idempotency_record).where(*self._which())).mappings().first()
+
+    def _forget(self, session: Session) -> None:
+        session.execute(delete(idempotency_record).where(*self._which()))
+
+
+def _in_progress() -> Conflict:
+    return Conflict("同一 Idempotency-Key 的请求仍在处理，请稍后重试 / "
+                    "a request with this Idempotency-Key is still being handled; retry it shortly",
+                    code="idempotency_in_progress", headers={"Retry-After": "1"})
+
+
+def dialect_insert(session: Session):
+    return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def purge_expired(session: Session, now: datetime) -> int:
+    """Deletes idempotency records older than a day, at most once per PURGE_EVERY per database."""
+    url = str(session.get_bind().url)
+    if now - _last_purge.get(url, datetime.min.replace(tzinfo=UTC)) < PURGE_EVERY:
+        return 0
+    _last_purge[url] = now
+    cutoff = (now - IDEMPOTENCY_TTL).isoformat()
+    return session.execute(delete(idempotency_record).where(idempotency_record.c.at < cutoff)).rowcount
 
 
 async def idempotency(request: Request, principal: CurrentPrincipal) -> Idempotency:

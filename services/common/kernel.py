@@ -34,8 +34,9 @@ idempotency_record = Table(
     Column("method", String(10), nullable=False),
     Column("path", String(500), nullable=False),
     Column("body_hash", String(64), nullable=False),
-    Column("status", Integer, nullable=False),
+    Column("status", Integer, nullable=False),  # 0 while the first request is still working
     Column("response", Text, nullable=False),
-    Column("at", String(32), nullable=False),
+    Column("at", String(32), nullable=False, index=True),
+    Column("headers", Text, nullable=True),  # the answer's ETag and Location, replayed with it
     UniqueConstraint("actor", "key", name="uq_idempotency_actor_key"),
 )

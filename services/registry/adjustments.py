@@ -6,9 +6,10 @@ so the registry answers both "which villages existed on a day" and "what became 
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from services.common.database import update_versioned
 from services.common.errors import Conflict, Invalid, NotFound
 from services.registry.changes import record_change
 from services.registry.units import (adjustment_table, insert_unit, link_table, open_unit, prepare_unit, public,
@@ -90,8 +91,7 @@ def _prepared(session: Session, kind: str, olds: list[dict], data: dict, on: dat
 
 
 def _close(session: Session, old: dict, effective_on: date) -> None:
-    session.execute(update(unit_table).where(unit_table.c.id == old["id"]).values(
-        valid_to=effective_on, version=old["version"] + 1, updated_at=datetime.now(UTC)))
+    update_versioned(session, unit_table, old, valid_to=effective_on, updated_at=datetime.now(UTC))
 
 
 def _record(session: Session, actor: str, result: dict, olds: list[dict], news: list[dict]) -> None:

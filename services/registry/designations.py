@@ -6,9 +6,10 @@ nothing is deleted, and counts by kind and year feed the assessment service's pl
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from services.common.database import update_versioned
 from services.common.errors import Conflict, Invalid, NotFound
 from services.registry.changes import record_change
 from services.registry.models import Designation, DesignationKind
@@ -69,9 +70,9 @@ def update_designation(session: Session, row: dict, changes: dict, *, actor: str
     if "status" in changes and changes["status"] not in MOVES[row["status"]]:
         raise Invalid("status", f"{row['status']} 不能改为 {changes['status']} / "
                                 f"cannot go from {row['status']} to {changes['status']}")
-    after = {**row, **changes, "version": row["version"] + 1, "updated_at": datetime.now(UTC)}
-    session.execute(update(designation_table).where(designation_table.c.id == row["id"]).values(
-        **changes, version=after["version"], updated_at=after["updated_at"]))
+    now = datetime.now(UTC)
+    version = update_versioned(session, designation_table, row, **changes, updated_at=now)
+    after = {**row, **changes, "version": version, "updated_at": now}
     record_change(session, actor=actor, action="update", entity="designation", key=str(row["id"]),
                   before={k: row[k] for k in changes}, after=changes)
     return after

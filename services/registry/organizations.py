@@ -3,9 +3,10 @@
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
+from services.common.database import update_versioned
 from services.common.errors import Conflict, Invalid, NotFound
 from services.registry import codes
 from services.registry.changes import record_change
@@ -81,9 +82,9 @@ def create_organizations(session: Session, items: Iterable[dict], *, actor: str)
 
 def update_organization(session: Session, org: dict, changes: dict, *, actor: str) -> dict:
     changes = {k: v for k, v in changes.items() if k in EDITABLE}
-    after = {**org, **changes, "version": org["version"] + 1, "updated_at": datetime.now(UTC)}
-    session.execute(update(org_table).where(org_table.c.id == org["id"]).values(
-        **changes, version=after["version"], updated_at=after["updated_at"]))
+    now = datetime.now(UTC)
+    version = update_versioned(session, org_table, org, **changes, updated_at=now)
+    after = {**org, **changes, "version": version, "updated_at": now}
     record_change(session, actor=actor, action="update", entity="organization", key=org["credit_code"],
                   before={k: org[k] for k in changes}, after=changes)
     return after

@@ -8,9 +8,10 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.orm import Session
 
+from services.common.database import update_versioned
 from services.common.errors import Conflict, Invalid, NotFound
 from services.registry import codes
 from services.registry.changes import record_change
@@ -135,9 +136,9 @@ def update_unit(session: Session, unit: dict, changes: dict, *, actor: str) -> d
         codes.check_urban_rural_code(changes["urban_rural_code"])
     if unit["valid_to"] is not None:
         raise Conflict("已撤销的单位不能修改 / a closed unit cannot be edited", code="unit_closed")
-    after = {**unit, **changes, "version": unit["version"] + 1, "updated_at": datetime.now(UTC)}
-    session.execute(update(unit_table).where(unit_table.c.id == unit["id"]).values(
-        **changes, version=after["version"], updated_at=after["updated_at"]))
+    now = datetime.now(UTC)
+    version = update_versioned(session, unit_table, unit, **changes, updated_at=now)
+    after = {**unit, **changes, "version": version, "updated_at": now}
     record_change(session, actor=actor, action="update", entity="unit", key=unit["unit_code"],
                   before={k: unit[k] for k in changes}, after=changes)
     return after

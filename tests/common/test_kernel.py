@@ -1,14 +1,18 @@
 """The kernel's conventions on a real database: audit chain, If-Match, Idempotency-Key, errors."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, select, text, update
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from services.common import audit
-from services.common.database import make_engine
+from services.common import http
+from services.common.database import make_engine, update_versioned
 from services.common.http import encode_cursor
-from services.common.kernel import audit_record, kernel_metadata
+from services.common.kernel import audit_record, idempotency_record, kernel_metadata
 from services.common.settings import ServiceSettings
 from tests.common import kernel_app
 
@@ -68,6 +72,53 @@ def test_idempotency_key_reused_with_another_body_is_422(notes):
     assert response.status_code == 422
     assert response.json()["code"] == "idempotency_key_reused"
     assert response.json()["errors"][0]["field"] == "Idempotency-Key"
+
+
+def test_a_replay_gives_the_first_answers_etag_too(notes):
+    headers = {"Idempotency-Key": "etag-kept"}
+    first = notes.post("/v1/notes", json={"text": "once"}, headers=headers)
+    second = notes.post("/v1/notes", json={"text": "once"}, headers=headers)
+    assert second.content == first.content and second.headers["etag"] == first.headers["etag"] == '"1"'
+
+
+def test_a_failed_request_leaves_its_key_free_for_the_retry(notes):
+    headers = {"Idempotency-Key": "fails-first"}
+    assert notes.post("/v1/notes", json={"text": ""}, headers=headers).status_code == 422
+    retried = notes.post("/v1/notes", json={"text": ""}, headers=headers)
+    assert retried.status_code == 422 and retried.json()["code"] == "invalid"  # worked again, not replayed
+    assert notes.post("/v1/notes", json={"text": "fixed"}, headers=headers).status_code == 201
+
+
+def test_keys_expire_after_a_day_and_old_records_are_purged(notes):
+    headers = {"Idempotency-Key": "yesterday"}
+    first = notes.post("/v1/notes", json={"text": "old"}, headers=headers).json()
+    day_ago = (datetime.now(UTC) - timedelta(hours=25)).isoformat()
+    with notes.engine.begin() as conn:
+        conn.execute(update(idempotency_record).values(at=day_ago))
+    again = notes.post("/v1/notes", json={"text": "old"}, headers=headers)
+    assert again.status_code == 201 and again.json()["id"] != first["id"]  # an expired key is a new request
+    with notes.engine.begin() as conn:
+        conn.execute(update(idempotency_record).values(at=day_ago))
+    with Session(notes.engine) as session, session.begin():
+        http._last_purge.clear()
+        assert http.purge_expired(session, datetime.now(UTC)) == 1
+        assert http.purge_expired(session, datetime.now(UTC)) == 0  # at most once per PURGE_EVERY
+
+
+def test_a_duplicate_unique_value_is_409_naming_the_field(notes):
+    assert notes.post("/v1/notes", json={"text": "a", "title": "same"}).status_code == 201
+    response = notes.post("/v1/notes", json={"text": "b", "title": "same"})
+    assert response.status_code == 409 and response.json()["code"] == "duplicate"
+    assert response.json()["errors"][0]["field"] == "title"
+
+
+def test_a_write_that_lost_the_race_is_412_not_a_silent_overwrite(notes):
+    created = notes.post("/v1/notes", json={"text": "first"}).json()
+    with notes.engine.begin() as conn:  # another writer commits between this request's read and its write
+        conn.execute(update(kernel_app.note).values(version=2, text="theirs"))
+    with Session(notes.engine) as session, pytest.raises(StaleDataError):
+        update_versioned(session, kernel_app.note, {"id": created["id"], "version": 1}, text="mine")
+    assert notes.get(f"/v1/notes/{created['id']}").json()["text"] == "theirs"
 
 
 def test_bad_input_names_the_field_and_saves_nothing(notes):

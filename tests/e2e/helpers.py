@@ -20,3 +20,8 @@ def sign_in(base_url: str, username: str, password: str = DEMO_PASSWORD) -> tupl
     response = client.post("/login", data={"username": username, "password": password, "csrf_token": token,
                                            "next": "/"})
     return client, response
+
+
+def api_key(platform, name: str, role: str) -> str:
+    """A new API key made with the admin command, as an operator would."""
+    return platform.cli("create-api-key", "--name", name, "--role", role).stdout.strip()

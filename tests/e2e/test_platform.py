@@ -10,7 +10,7 @@ from sqlalchemy import text
 from services.common.database import make_engine
 
 from services.common.tokens import Principal, TokenSigner
-from tests.e2e.helpers import form_token, sign_in
+from tests.e2e.helpers import api_key, form_token, sign_in
 
 pytestmark = pytest.mark.db
 
@@ -68,10 +68,6 @@ class TestSignIn:
         assert response.status_code == 403
 
 
-def _api_key(platform, name: str, role: str) -> str:
-    return platform.cli("create-api-key", "--name", name, "--role", role).stdout.strip()
-
-
 class TestApiAccess:
     def test_anonymous_api_call_is_401_problem(self, platform):
         response = httpx.get(platform.gateway + "/api/registry/v1/audit")
@@ -79,7 +75,7 @@ class TestApiAccess:
         assert response.headers["content-type"] == "application/problem+json"
 
     def test_api_key_works_until_revoked(self, platform):
-        key = _api_key(platform, "district-data-centre", "admin")
+        key = api_key(platform, "district-data-centre", "admin")
         headers = {"Authorization": f"Bearer {key}"}
         assert httpx.get(platform.gateway + "/api/assets/v1/audit", headers=headers).status_code == 200
         platform.cli("revoke-api-key", "--name", "district-data-centre")
@@ -87,7 +83,7 @@ class TestApiAccess:
         assert httpx.get(platform.gateway + "/api/assets/v1/audit", headers=headers).status_code == 401
 
     def test_role_without_permission_gets_403(self, platform):
-        key = _api_key(platform, "statistics-bureau", "viewer")
+        key = api_key(platform, "statistics-bureau", "viewer")
         response = httpx.get(platform.gateway + "/api/registry/v1/audit", headers={"Authorization": f"Bearer {key}"})
         assert response.status_code == 403 and response.json()["code"] == "role_forbidden"
 
@@ -96,7 +92,7 @@ class TestApiAccess:
         assert client.get("/api/registry/v1/audit").status_code == 200
 
     def test_a_file_uploaded_through_the_gateway_keeps_its_length(self, platform):
-        headers = {"Authorization": f"Bearer {_api_key(platform, 'uploader', 'admin')}"}
+        headers = {"Authorization": f"Bearer {api_key(platform, 'uploader', 'admin')}"}
         rows = "区划代码,名称,上级区划代码,类型,城乡分类代码,设立日期\n110109104290,试验村,110109104000,行政村,220,2021-01-01\n"
         response = httpx.post(platform.gateway + "/api/registry/v1/imports", params={"kind": "units", "dry_run": "true"},
                               files={"file": ("units.csv", rows.encode())}, headers=headers, timeout=30)
@@ -104,7 +100,7 @@ class TestApiAccess:
         assert response.json()["errors"] == []
 
     def test_unknown_service_and_wrong_method_are_problems_with_the_usual_headers(self, platform):
-        headers = {"Authorization": f"Bearer {_api_key(platform, 'probe', 'admin')}"}
+        headers = {"Authorization": f"Bearer {api_key(platform, 'probe', 'admin')}"}
         for path in ("/api/nothing/v1/x", "/api/registry"):
             response = httpx.get(platform.gateway + path, headers=headers)
             assert response.status_code == 404 and response.json()["code"] == "unknown_service"
@@ -166,7 +162,7 @@ def test_a_session_idle_too_long_or_too_old_ends_within_the_trust_of_a_check(pla
 
 
 def test_stopped_service_gives_503_quickly_then_recovers(platform):
-    key = _api_key(platform, "uptime-monitor", "admin")
+    key = api_key(platform, "uptime-monitor", "admin")
     headers = {"Authorization": f"Bearer {key}"}
     platform.stop("assets")
     try:
