@@ -63,12 +63,13 @@ def is_htmx(request: Request) -> bool:
     return bool(request.headers.get("hx-request"))
 
 
-def render(request: Request, name: str, status: int = 200, **context) -> Response:
+def render(request: Request, name: str, status_code: int = 200, /, **context) -> Response:
+    """The page `name` answered with `status_code`; every keyword, `status` included, goes to the template."""
     lang = language(request)
     found = web_session(request)
     response = templates.TemplateResponse(request, name, {
         "lang": lang, "_": gettext_for(lang), "csrf_token": csrf_token(request),
-        "user": found[1] if found else None, "languages": LANGUAGES, **context}, status_code=status)
+        "user": found[1] if found else None, "languages": LANGUAGES, **context}, status_code=status_code)
     if not found and request.cookies.get(CSRF_COOKIE) != csrf_token(request):
         response.set_cookie(CSRF_COOKIE, csrf_token(request), httponly=True, samesite="strict",
                             secure=is_https(request.scope))
