@@ -11,12 +11,15 @@ An inputs snapshot keeps what was gathered as one columnar JSON document with it
 from datetime import UTC, datetime
 
 from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
-from sqlmodel import Field
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
 
-from services.common.database import Versioned, model_base
+from services.common.database import Versioned
 from services.common.kernel import kernel_metadata
 
-Base = model_base()
+
+class Base(SQLModel, registry=registry()):
+    """This process's tables, in a registry and metadata of their own."""
 
 
 def _now() -> datetime:

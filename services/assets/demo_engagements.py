@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import exists, func, select
 from sqlmodel import Session
 
-from services.assets import checklists, engagements, findings
+from services.assets import checklists, engagements, findings, submission
 from services.assets.answers import save_answer
 from services.assets.demo import ACTOR, CURRENT_YEAR
 from services.assets.models import Engagement, EngagementMember, Fieldwork, Rectification
@@ -66,7 +66,7 @@ def _bring(session: Session, engagement: Engagement, state: str, no: frozenset[s
     _answer(session, engagement, work.template_id, no, half=state == "half")
     if state in ("half", "in_progress"):
         return 0
-    drafted = engagements.submit(session, engagement, LOADER, ACTOR)
+    drafted = submission.submit_checklist(session, engagement, LOADER, ACTOR)
     if state == "returned":
         engagements.return_with_comments(session, engagement, LOADER, "请补充银行对账单照片（演示）", ACTOR)
     if state in ("accepted", "closed"):

@@ -12,8 +12,7 @@ from sqlmodel import Session
 
 from services.assets import checklists
 from services.assets.access import engagement_scope, sees_everyone
-from services.assets.models import (Answer, Engagement, EngagementMember, Evidence, Fieldwork, Finding,
-                                    Rectification)
+from services.assets.models import Answer, Engagement, EngagementMember, Fieldwork, Finding, Rectification
 from services.common import audit
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.tokens import Principal
@@ -68,7 +67,7 @@ def fieldwork_of(session: Session, engagement: Engagement) -> Fieldwork | None:
     return session.get(Fieldwork, engagement.id)
 
 
-def _move(session: Session, engagement: Engagement, status: str, actor: str, **after) -> None:
+def move(session: Session, engagement: Engagement, status: str, actor: str, **after) -> None:
     before = engagement.status
     engagement.status, engagement.version = status, engagement.version + 1
     engagement.updated_at = datetime.now(UTC)
@@ -83,50 +82,13 @@ def start(session: Session, engagement: Engagement, principal: Principal, actor:
     template = checklists.current_template(session, engagement.kind)
     work = Fieldwork(engagement_id=engagement.id, template_id=template.id, started_by=actor)
     session.add(work)
-    _move(session, engagement, "in_progress", actor, template=f"{template.code} v{template.version}")
+    move(session, engagement, "in_progress", actor, template=f"{template.code} v{template.version}")
     session.flush()
     return work
 
 
 def answers_of(session: Session, engagement_id: int) -> dict[str, Answer]:
     return {a.item_code: a for a in session.scalars(select(Answer).where(Answer.engagement_id == engagement_id))}
-
-
-def submit(session: Session, engagement: Engagement, principal: Principal, actor: str) -> list[Finding]:
-    """Freezes the checklist once it is complete and drafts the findings its "no" answers call for."""
-    require_member(session, engagement, principal)
-    require_status(engagement, *EDITABLE)
-    work = fieldwork_of(session, engagement)
-    items = checklists.template_items(session, work.template_id)
-    answers = answers_of(session, engagement.id)
-    given = {code: ((a.value or {}).get("v"), a.note) for code, a in answers.items()}
-    attached = set(session.scalars(select(Evidence.item_code).where(Evidence.engagement_id == engagement.id,
-                                                                    Evidence.item_code.is_not(None))))
-    missing = checklists.gaps(items, checklists.with_attachments(given, attached))
-    if missing:
-        raise Invalid(missing[0]["field"], missing[0]["message"], code="checklist_incomplete", errors=missing)
-    drafted = _draft_findings(session, engagement, items, answers, actor)
-    work.submitted_by, work.submitted_at = actor, datetime.now(UTC)
-    _move(session, engagement, "submitted", actor, drafted=[f.id for f in drafted])
-    return drafted
-
-
-def _draft_findings(session: Session, engagement: Engagement, items, answers, actor: str) -> list[Finding]:
-    from services.assets.findings import add_finding  # findings build on engagements, not the other way
-
-    existing = set(session.scalars(select(Finding.item_code).where(Finding.engagement_id == engagement.id,
-                                                                   Finding.source == "answer")))
-    values = {code: (a.value or {}).get("v") for code, a in answers.items()}
-    drafted = []
-    for item in items.values():
-        answer = answers.get(item.code)
-        if (item.finding and values.get(item.code) == "no" and item.code not in existing
-                and checklists.visible(item, values)):
-            drafted.append(add_finding(session, engagement, {
-                "item_code": item.code, "source": "answer", "severity": item.finding["severity"],
-                "category": item.finding["category"], "basis": item.finding.get("basis", ""),
-                "title": item.label_zh, "description": answer.note or ""}, actor=actor))
-    return drafted
 
 
 def return_with_comments(session: Session, engagement: Engagement, principal: Principal, comment: str,
@@ -137,7 +99,7 @@ def return_with_comments(session: Session, engagement: Engagement, principal: Pr
         raise Invalid("comment", "退回须写明意见 / returning needs a comment")
     work = fieldwork_of(session, engagement)
     work.review_comment, work.reviewed_by, work.reviewed_at = comment.strip(), actor, datetime.now(UTC)
-    _move(session, engagement, "returned", actor, comment=comment.strip())
+    move(session, engagement, "returned", actor, comment=comment.strip())
 
 
 def accept(session: Session, engagement: Engagement, principal: Principal, actor: str) -> None:
@@ -145,7 +107,7 @@ def accept(session: Session, engagement: Engagement, principal: Principal, actor
     require_status(engagement, "submitted")
     work = fieldwork_of(session, engagement)
     work.reviewed_by, work.reviewed_at = actor, datetime.now(UTC)
-    _move(session, engagement, "accepted", actor)
+    move(session, engagement, "accepted", actor)
 
 
 def close(session: Session, engagement: Engagement, principal: Principal, actor: str) -> None:
@@ -160,4 +122,4 @@ def close(session: Session, engagement: Engagement, principal: Principal, actor:
                        code="rectification_open", extra={"findings": open_ones})
     work = fieldwork_of(session, engagement)
     work.closed_by, work.closed_at = actor, datetime.now(UTC)
-    _move(session, engagement, "closed", actor)
+    move(session, engagement, "closed", actor)

@@ -9,12 +9,15 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
-from sqlmodel import Field
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
 
-from services.common.database import Versioned, model_base
+from services.common.database import Versioned
 from services.common.kernel import kernel_metadata
 
-Base = model_base()
+
+class Base(SQLModel, registry=registry()):
+    """This process's tables, in a registry and metadata of their own."""
 
 
 def _now() -> datetime:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from services.assets import checklists, engagements
+from services.assets import checklists, engagements, submission
 from services.assets.access import EngagementReader, actor
 from services.assets.answers import save_answer
 from services.assets.findings import finding_view, list_findings
@@ -138,7 +138,7 @@ def start(engagement_id: int, request: Request, session: SessionDep, who: Engage
 def submit(engagement_id: int, request: Request, session: SessionDep, who: EngagementReader):
     """Freezes a complete checklist and drafts findings from its "no" answers."""
     engagement = _step(engagement_id, request, session, who)
-    drafted = engagements.submit(session, engagement, who, actor(who))
+    drafted = submission.submit_checklist(session, engagement, who, actor(who))
     return json_response(_detail(session, engagement, who) | {
         "drafted_findings": [finding_view(f, None) for f in drafted]}, version=engagement.version)
 

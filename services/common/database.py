@@ -11,22 +11,13 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine, Table, create_engine, event, update
-from sqlalchemy.orm import declared_attr, registry
+from sqlalchemy.orm import declared_attr
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 # Measured with `make bench` on 2 cores: 4 concurrent sessions served 426-469 rps where 16 served
 # 241-370; more threads in Python code only fight over the GIL.
 SESSION_CONCURRENCY = 4
-
-
-def model_base() -> type[SQLModel]:
-    """A SQLModel base with its own metadata, so each service's tables stay apart."""
-
-    class Base(SQLModel, registry=registry()):
-        pass
-
-    return Base
 
 
 class Versioned:
