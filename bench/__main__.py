@@ -3,8 +3,18 @@
 import sys
 import time
 
-from bench import (answers_load, assessment_scoring, assets_plan, contract_flags, engagement_report, gateway_overhead,
-                   public_page, registry_import, registry_list, session_stall)
+from bench import (
+    answers_load,
+    assessment_scoring,
+    assets_plan,
+    contract_flags,
+    engagement_report,
+    gateway_overhead,
+    public_page,
+    registry_import,
+    registry_list,
+    session_stall,
+)
 from bench.report import Bar, machine_clock, other_work, title
 from bench.stack import running_stack
 

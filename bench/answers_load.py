@@ -306,7 +306,7 @@ async def _auditor(session: aiohttp.ClientSession, client: dict, number: int, wi
             async with session.put(client["url"] + code, json={"value": value, "note": note},
                                    headers=headers) as response:
                 status, body = response.status, await response.text()
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             body = repr(exc)
         done = time.perf_counter()
         if status == 200:

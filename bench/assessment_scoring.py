@@ -27,8 +27,8 @@ from bench.databases import postgres_databases
 from services.assessment import inputs, results, runs, schemes
 from services.assessment.formulas import evaluate_one
 from services.assessment.models import Period, Run
-from services.assessment.scheme import WEIGHTED, SchemeSpec
 from services.assessment.schemas import SchemeIn
+from services.assessment.scheme import WEIGHTED, SchemeSpec
 from services.assessment.scoring import VETO_OFFSET, score
 from services.common.database import is_sqlite, make_engine
 from services.common.migrate import upgrade
@@ -138,7 +138,7 @@ def loop_class_ranks(keys: list[int], classes: list[str]) -> list[int]:
     ranks = [0] * len(keys)
     for klass in set(classes):
         members = [i for i, c in enumerate(classes) if c == klass]
-        for i, rank in zip(members, loop_ranks([keys[i] for i in members])):
+        for i, rank in zip(members, loop_ranks([keys[i] for i in members]), strict=True):
             ranks[i] = rank
     return ranks
 
@@ -176,7 +176,7 @@ def class_orders(spec, values, classes) -> dict:
             continue
         for klass in spec.classes:
             column = values[indicator.column]
-            keep = [v for v, c in zip(column, classes) if c == klass and (v == v or indicator.missing == "zero")]
+            keep = [v for v, c in zip(column, classes, strict=True) if c == klass and (v == v or indicator.missing == "zero")]
             ordered[(indicator.code, klass)] = sorted(0.0 if v != v else v for v in keep)
     return ordered
 
@@ -186,7 +186,7 @@ def first_mismatch(looped: list[tuple], scores, sample, ranks: tuple | None = No
     codes = scores.codes
     for n, i in enumerate(sample):
         points, total, grade, vetoes = looped[n]
-        pairs = [(f"points of {code}", a, b) for code, a, b in zip(codes, points, scores.points[i].tolist())]
+        pairs = [(f"points of {code}", a, b) for code, a, b in zip(codes, points, scores.points[i].tolist(), strict=True)]
         pairs += [("total", total, int(scores.total[i])), ("grade", grade, int(scores.grade[i])),
                   ("vetoes", vetoes, [codes[k] for k in np.flatnonzero(scores.vetoed[i])])]
         if ranks:

@@ -103,7 +103,7 @@ async def _worker(session: aiohttp.ClientSession, load: Load, start: float, end:
             async with session.get(load.url, headers=load.headers) as response:
                 await response.read()
                 ok = response.status == 200
-        except (aiohttp.ClientError, asyncio.TimeoutError):
+        except (TimeoutError, aiohttp.ClientError):
             ok = False
         done = time.perf_counter()
         if began >= start:

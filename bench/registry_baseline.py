@@ -60,10 +60,7 @@ def create_app():
                 await send({"type": "lifespan.startup.complete"})
             connection.close()
             return await send({"type": "lifespan.shutdown.complete"})
-        if scope["path"] == "/healthz":
-            body = b"{}"
-        else:
-            body = page(dict(parse_qsl(scope["query_string"].decode())))
+        body = b"{}" if scope["path"] == "/healthz" else page(dict(parse_qsl(scope["query_string"].decode())))
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-type", b"application/json")]})
         await send({"type": "http.response.body", "body": body})

@@ -53,11 +53,7 @@ SEQUENTIAL = 300
 CONCURRENCY, ROUNDS, SLICE_SECONDS, WARMUP = 8, 3, 1.5, 0.5
 
 # Syllables of plausible village names (name character, pinyin).
-SYLLABLES = [tuple(pair.split(":")) for pair in (
-    "东:dong 西:xi 南:nan 北:bei 山:shan 水:shui 河:he 桥:qiao 石:shi 林:lin 花:hua 田:tian 塘:tang 湾:wan "
-    "溪:xi 岭:ling 坪:ping 岗:gang 庄:zhuang 家:jia 新:xin 大:da 小:xiao 上:shang 下:xia 前:qian 后:hou "
-    "龙:long 凤:feng 桃:tao 李:li 杨:yang 柳:liu 竹:zhu 梅:mei 松:song 金:jin 银:yin 黄:huang 白:bai "
-    "青:qing 红:hong 安:an 平:ping 和:he 兴:xing 福:fu 乐:le").split()]
+SYLLABLES = [tuple(pair.split(":")) for pair in ["东:dong", "西:xi", "南:nan", "北:bei", "山:shan", "水:shui", "河:he", "桥:qiao", "石:shi", "林:lin", "花:hua", "田:tian", "塘:tang", "湾:wan", "溪:xi", "岭:ling", "坪:ping", "岗:gang", "庄:zhuang", "家:jia", "新:xin", "大:da", "小:xiao", "上:shang", "下:xia", "前:qian", "后:hou", "龙:long", "凤:feng", "桃:tao", "李:li", "杨:yang", "柳:liu", "竹:zhu", "梅:mei", "松:song", "金:jin", "银:yin", "黄:huang", "白:bai", "青:qing", "红:hong", "安:an", "平:ping", "和:he", "兴:xing", "福:fu", "乐:le"]]
 
 unit_table, value_table = Unit.__table__, StatisticValue.__table__
 class_table, designation_table = UnitClass.__table__, Designation.__table__

@@ -7,12 +7,22 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
-from gateway import assessment_inputs_pages, assessment_pages, engagement_pages, pages, plan_pages, proxy, registry_pages
-from gateway import ledger_pages, public_pages, report_pages
-from gateway.signin import SignInRequired, redirect_to_sign_in
+from gateway import (
+    assessment_inputs_pages,
+    assessment_pages,
+    engagement_pages,
+    ledger_pages,
+    pages,
+    plan_pages,
+    proxy,
+    public_pages,
+    registry_pages,
+    report_pages,
+)
 from gateway.principals import RecentlyChecked
 from gateway.security import SecurityHeadersMiddleware
 from gateway.settings import GatewaySettings, get_settings
+from gateway.signin import SignInRequired, redirect_to_sign_in
 from gateway.upstream import make_upstreams
 from services.common.application import HotPathApp, hot_path
 from services.common.database import make_engine

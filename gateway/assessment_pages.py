@@ -6,6 +6,7 @@ who may see what (a town officer: published results of their own villages) and n
 """
 
 import asyncio
+import contextlib
 import re
 from decimal import Decimal
 
@@ -67,10 +68,8 @@ def weight_grid(scheme: dict, typed: FormData | None = None) -> dict:
             stored = indicator["weights"].get(name)
             value = typed.get(f"w-{n}-{c}", "") if typed is not None else ("" if stored is None else f"{stored:g}")
             cells.append({"name": f"w-{n}-{c}", "value": str(value).strip()})
-            try:
+            with contextlib.suppress(ArithmeticError):  # a weight not yet a number adds nothing to its sum
                 sums[name] += Decimal(str(value).strip() or 0)
-            except ArithmeticError:
-                pass
         rows.append({"index": n, "indicator": indicator, "cells": cells})
     return {"rows": rows, "sums": [sums[c] for c in scheme["classes"]]}
 

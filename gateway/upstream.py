@@ -5,7 +5,6 @@ gateway's CPU per request of httpx's API on top, which re-parses URLs and runs a
 every answer), and the pages use httpx's API on the same pool through the aiohttp transport.
 """
 
-import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -46,7 +45,7 @@ def upstream_errors(service: str) -> Iterator[None]:
     except (aiohttp.ClientConnectorError, httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout,
             aiohttp.ConnectionTimeoutError) as exc:
         raise ServiceUnavailable(service, f"The {service} service cannot be reached; try again shortly.") from exc
-    except (asyncio.TimeoutError, httpx.TimeoutException) as exc:
+    except (TimeoutError, httpx.TimeoutException) as exc:
         raise ServiceTimeout(service, f"The {service} service did not answer in time.") from exc
     except (aiohttp.ClientError, httpx.HTTPError) as exc:
         raise BadGateway(service, f"The {service} service gave a broken answer.") from exc

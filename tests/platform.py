@@ -58,11 +58,11 @@ class Platform:
                               capture_output=True, text=True, check=check, timeout=120)
 
     def start(self, name: str) -> None:
-        log = open(self.var_dir / f"{name}.log", "ab")
-        self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", APPS[name], *UVICORN_OPTIONS, "--host", "127.0.0.1",
-             "--port", str(self.ports[name])],
-            cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT)
+        with open(self.var_dir / f"{name}.log", "ab") as log:  # the child keeps its own copy of the file
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", APPS[name], *UVICORN_OPTIONS, "--host", "127.0.0.1",
+                 "--port", str(self.ports[name])],
+                cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT)
         wait_ready(self.url(name) + "/healthz")
 
     def stop(self, name: str) -> None:

@@ -1,12 +1,14 @@
-"""`make test`: the whole suite on SQLite, then the database tests again on PostgreSQL."""
+"""`make test`: the guards, the whole suite on SQLite, then the database tests again on PostgreSQL."""
 
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.databases import postgres_reachable
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def pytest(*args: str, **env: str) -> int:
@@ -15,8 +17,28 @@ def pytest(*args: str, **env: str) -> int:
     return subprocess.call(command, env={**os.environ, **env})
 
 
+def tool(name: str) -> str:
+    return str(Path(sys.executable).with_name(name))
+
+
+def guards() -> int:
+    """ruff, import-linter's layer contracts, and mypy against its shrinking baseline; all must pass."""
+    failed = 0
+    for command in ([tool("ruff"), "check", "."], [tool("lint-imports"), "--no-cache"]):
+        print("\n$ " + " ".join(command[:1] + command[1:]), flush=True)
+        failed |= subprocess.call(command, cwd=ROOT)
+    print("\n$ mypy | mypy-baseline filter", flush=True)
+    mypy = subprocess.run([tool("mypy")], cwd=ROOT, capture_output=True, text=True)
+    failed |= subprocess.run([tool("mypy-baseline"), "filter", "--no-colors", "--hide-stats"], cwd=ROOT,
+                             input=mypy.stdout, text=True).returncode
+    return failed
+
+
 def main() -> int:
     extra = sys.argv[1:]
+    if guards():
+        print("FAILED: a guard above found a problem.", flush=True)
+        return 1
     sqlite = pytest(*extra, ZX_TEST_DB="sqlite")
     reason = postgres_reachable()
     if reason:

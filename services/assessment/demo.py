@@ -8,10 +8,10 @@ gives for it.
 from sqlmodel import Session, select
 
 from services.assessment import demo_pidu, inputs, runs, schemes
-from services.common import audit
 from services.assessment.models import Period, Scheme
 from services.assessment.schemas import SchemeIn
 from services.assessment.scoring import score
+from services.common import audit
 
 ACTOR = "system:demo-loader"
 DISTRICT, YEAR = "110109000000", 2025

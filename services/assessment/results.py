@@ -50,7 +50,7 @@ def breakdown(spec: SchemeSpec, result: RunResult) -> dict:
     dimension_points = orjson.loads(result.dimensions)
     return {**{c: getattr(result, c) for c in SHOWN}, "vetoes": orjson.loads(result.vetoes),
             "dimensions": [{"code": d[0], "name_zh": d[1], "name_en": d[2], "points": p}
-                           for d, p in zip(spec.dimensions, dimension_points)],
+                           for d, p in zip(spec.dimensions, dimension_points, strict=True)],
             "indicators": items}
 
 

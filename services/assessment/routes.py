@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 import httpx
 from fastapi import APIRouter, Query, Request
 from fastapi.encoders import jsonable_encoder
-from starlette.background import BackgroundTask
 from sqlmodel import select
+from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, JSONResponse
 
 from services.assessment import exports, inputs, results, runs, schemes, targets

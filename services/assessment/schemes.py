@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 from sqlmodel import Session, select
 
 from services.assessment.models import Indicator, Scheme
-from services.assessment.scheme import IndicatorSpec, SchemeSpec, check
 from services.assessment.schemas import SchemeIn
+from services.assessment.scheme import IndicatorSpec, SchemeSpec, check
 from services.common import audit
 from services.common.errors import Conflict, Invalid, NotFound
 

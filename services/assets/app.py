@@ -2,9 +2,17 @@
 
 from fastapi import FastAPI
 
-from services.assets import (routes_auditors, routes_checklists, routes_engagements, routes_fieldwork,
-                             routes_findings, routes_ledgers, routes_plans, routes_public,
-                             routes_reports)
+from services.assets import (
+    routes_auditors,
+    routes_checklists,
+    routes_engagements,
+    routes_fieldwork,
+    routes_findings,
+    routes_ledgers,
+    routes_plans,
+    routes_public,
+    routes_reports,
+)
 from services.assets.routes_evidence import router as evidence_router
 from services.assets.settings import AssetsSettings, get_settings
 from services.common.application import build_service_app

@@ -16,9 +16,8 @@ import yaml
 from sqlalchemy import select
 from sqlmodel import Session
 
-from services.common.errors import Conflict, Invalid, NotFound
-
 from services.assets.models import ChecklistItem, ChecklistTemplate
+from services.common.errors import Conflict, Invalid, NotFound
 
 FOLDER = Path(__file__).parent / "checklists"
 TYPES = ("yes_no", "number", "money", "text", "date", "choice", "choices", "evidence")

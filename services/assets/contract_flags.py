@@ -129,7 +129,7 @@ class Flagged:
     days_left: np.ndarray
 
     def codes(self, i: int) -> set[str]:
-        return {code for code, on in zip(FLAGS, self.matrix[i]) if on}
+        return {code for code, on in zip(FLAGS, self.matrix[i], strict=True) if on}
 
 
 def flag_contracts(columns: Columns, settings: FlagSettings, today: date) -> Flagged:
@@ -239,9 +239,9 @@ def _one_contract(contract: dict, settings: FlagSettings, today: date, medians: 
     if (end.year, end.month, end.day) > (start.year + settings.max_years(contract["kind"]), start.month, start.day):
         flags.add("term_too_long")
     median = medians.get((contract["town_code"], contract["kind"]))
-    if contract["area_mu"] > 0 and median is not None:
-        if contract["rent_cents"] / contract["area_mu"] < settings.low_price_fraction * median:
-            flags.add("low_price")
+    if (contract["area_mu"] > 0 and median is not None
+            and contract["rent_cents"] / contract["area_mu"] < settings.low_price_fraction * median):
+        flags.add("low_price")
     if due_by(contract, today - timedelta(days=settings.arrears_grace_days)) > contract["received_cents"]:
         flags.add("arrears")
     return flags

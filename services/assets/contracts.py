@@ -41,12 +41,12 @@ def mask_name(name: str) -> str:
 
 
 def credit_check_character(code17: str) -> str:
-    total = sum(CREDIT_ALPHABET.index(c) * w for c, w in zip(code17, CREDIT_WEIGHTS))
+    total = sum(CREDIT_ALPHABET.index(c) * w for c, w in zip(code17, CREDIT_WEIGHTS, strict=True))
     return CREDIT_ALPHABET[(31 - total % 31) % 31]
 
 
 def id_check_character(code17: str) -> str:
-    return "10X98765432"[sum(int(c) * w for c, w in zip(code17, ID_WEIGHTS)) % 11]
+    return "10X98765432"[sum(int(c) * w for c, w in zip(code17, ID_WEIGHTS, strict=True)) % 11]
 
 
 def check_counterparty(values: dict) -> None:

@@ -167,7 +167,7 @@ def yearly_totals(found: list[Movement], level: str, as_of: date, first_year: in
         for index, end in enumerate(ends):
             if movement.on <= end:
                 totals[index] += movement.amount
-    return {key: [(year, total.quantize(CENT)) for year, total in zip(years, totals)]
+    return {key: [(year, total.quantize(CENT)) for year, total in zip(years, totals, strict=True)]
             for key, totals in sorted(series.items())}
 
 
@@ -183,7 +183,7 @@ def project(series: list[tuple[int, Decimal]], target: date = TARGET) -> dict:
     ys = [Decimal(total) for _, total in series]
     mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
     spread = sum((x - mean_x) ** 2 for x in xs)
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / spread if spread else Decimal(0)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread if spread else Decimal(0)
     projected = max(mean_y + slope * (Decimal(target.year) - mean_x), Decimal(0))
     last_year, latest = series[-1]
     years_left = target.year - last_year

@@ -16,8 +16,17 @@ from sqlmodel import Session
 from services.assets import disclosure, reviews
 from services.assets.contract_flags import STEPS, FlagSettings
 from services.assets.contracts import credit_check_character, id_check_character, mask_name
-from services.assets.models import (AssetItem, ContractPayment, DebtRepayment, Engagement, InventoryCheck,
-                                    InventoryRound, LandContract, ResourceItem, VillageDebt)
+from services.assets.models import (
+    AssetItem,
+    ContractPayment,
+    DebtRepayment,
+    Engagement,
+    InventoryCheck,
+    InventoryRound,
+    LandContract,
+    ResourceItem,
+    VillageDebt,
+)
 from services.assets.registry import District
 from services.common import audit
 from services.common.tokens import Principal
@@ -172,7 +181,7 @@ def _debts(session: Session, rng: random.Random, snapshots: list[dict]) -> tuple
     ids = {(n, c): i for i, n, c in session.execute(select(VillageDebt.id, VillageDebt.number,
                                                           VillageDebt.credit_code).where(VillageDebt.demo))}
     repayments = []
-    for row, share in zip(rows, plans):
+    for row, share in zip(rows, plans, strict=False):
         owed = row["principal"] + row["interest"]
         for year in range(max(2023, row["incurred_on"].year + 1), TODAY.year + 1):
             paid_on = date(year, rng.randint(3, 11) if year < TODAY.year else rng.randint(1, 5), 15)

@@ -17,8 +17,7 @@ from sqlmodel import Session
 
 from services.assets import debts
 from services.assets.contracts import mask_id_number, mask_name
-from services.assets.models import (AssetItem, Engagement, Finding, LandContract, Publication, Rectification,
-                                    VillageDebt)
+from services.assets.models import AssetItem, Engagement, Finding, LandContract, Publication, Rectification, VillageDebt
 from services.common import audit
 from services.common.errors import Conflict, Invalid, NotFound
 

@@ -26,8 +26,18 @@ from services.assets.organizations import ledger_snapshot
 from services.common import audit
 from services.common.database import update_versioned
 from services.common.errors import Forbidden, Invalid
-from services.common.imports import (Column, ImportReport, Mode, Refusal, Row, choice, insert_rows, parse_amount,
-                                     parse_date, run_import)
+from services.common.imports import (
+    Column,
+    ImportReport,
+    Mode,
+    Refusal,
+    Row,
+    choice,
+    insert_rows,
+    parse_amount,
+    parse_date,
+    run_import,
+)
 from services.common.peers import all_pages
 from services.common.tokens import Principal
 

@@ -14,11 +14,23 @@ from services.assets.access import LedgerEditor, LedgerReader, actor, require_to
 from services.assets.contract_flags import FLAGS, FlagSettings
 from services.assets.organizations import ledger_snapshot, organization_snapshot
 from services.assets.registry import registry_client
-from services.assets.schemas_ledgers import (AssetIn, AssetPatch, CheckIn, ContractIn, ContractPatch, DebtIn,
-                                             DebtPatch, PaymentIn, RepaymentIn, ResourceIn, ResourcePatch, RoundIn)
+from services.assets.schemas_ledgers import (
+    AssetIn,
+    AssetPatch,
+    CheckIn,
+    ContractIn,
+    ContractPatch,
+    DebtIn,
+    DebtPatch,
+    PaymentIn,
+    RepaymentIn,
+    ResourceIn,
+    ResourcePatch,
+    RoundIn,
+)
 from services.common.database import SessionDep
 from services.common.errors import Invalid
-from services.common.http import IdempotencyDep, check_if_match, etag, decode_cursor, encode_cursor, json_response
+from services.common.http import IdempotencyDep, check_if_match, decode_cursor, encode_cursor, etag, json_response
 from services.common.imports import Mode, UploadDep, refused, upload_idempotency
 
 router = APIRouter(tags=["ledgers"])

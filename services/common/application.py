@@ -16,7 +16,6 @@ from services.common.logging import RequestIdMiddleware, configure_logging
 from services.common.settings import ServiceSettings
 from services.common.tokens import TokenVerifier
 
-
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 

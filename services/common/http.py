@@ -2,8 +2,8 @@
 
 import base64
 import hashlib
-from decimal import Decimal
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Annotated, Any
 
 import orjson

@@ -12,8 +12,15 @@ from sqlalchemy.orm import Session
 from services.common.database import update_versioned
 from services.common.errors import Conflict, Invalid, NotFound
 from services.registry.changes import record_change
-from services.registry.units import (adjustment_table, insert_unit, link_table, open_unit, prepare_unit, public,
-                                     unit_table)
+from services.registry.units import (
+    adjustment_table,
+    insert_unit,
+    link_table,
+    open_unit,
+    prepare_unit,
+    public,
+    unit_table,
+)
 
 SHAPES = {"merge": ("2+", "1"), "split": ("1", "2+"), "rename": ("1", "1"), "reparent": ("1", "1")}
 

@@ -12,8 +12,17 @@ from services.common.imports import Column
 from services.common.spreadsheets import write_xlsx
 from services.common.tokens import Principal
 from services.registry import access, statistics
-from services.registry.imports import (KIND_LABELS, LEVEL_LABELS, ORGANIZATION_COLUMNS, STATUS_LABELS, UNIT_COLUMNS,
-                                       org_table, statistic_columns, unit_table, value_table)
+from services.registry.imports import (
+    KIND_LABELS,
+    LEVEL_LABELS,
+    ORGANIZATION_COLUMNS,
+    STATUS_LABELS,
+    UNIT_COLUMNS,
+    org_table,
+    statistic_columns,
+    unit_table,
+    value_table,
+)
 
 STREAM_ROWS = 2000
 

@@ -16,8 +16,17 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from services.common.errors import Forbidden, Invalid
-from services.common.imports import (Column, ImportReport, Mode, Refusal, Row, choice, insert_rows, parse_date,
-                                     run_import)
+from services.common.imports import (
+    Column,
+    ImportReport,
+    Mode,
+    Refusal,
+    Row,
+    choice,
+    insert_rows,
+    parse_date,
+    run_import,
+)
 from services.common.tokens import Principal
 from services.registry import access, codes, organizations, statistics, units
 from services.registry.changes import record_bulk_changes

@@ -13,8 +13,21 @@ from services.common.reads import read, read_now
 from services.registry import access, adjustments, classifications, statistics, units
 from services.registry.schemas import AdjustmentIn, StatisticsIn, UnitClassIn, UnitIn, UnitPatch
 from services.registry.search import UnitQuery, search_units
-from services.registry.web import (Admin, Editor, Paging, Reader, StatisticsEditor, UnitCode, actor, after_id,
-                                   json_response, page, parse_query, position, query_parameters)
+from services.registry.web import (
+    Admin,
+    Editor,
+    Paging,
+    Reader,
+    StatisticsEditor,
+    UnitCode,
+    actor,
+    after_id,
+    json_response,
+    page,
+    parse_query,
+    position,
+    query_parameters,
+)
 
 router = APIRouter(prefix="/v1", tags=["units"])
 Limit = Annotated[int, Query(ge=1, le=500)]

@@ -61,7 +61,7 @@ def test_every_village_reads_back_as_scored(stored):
         assert values[:k] == raw
         assert values[k:] == (expected.points[i] / 100).tolist()
         assert orjson.loads(row.dimensions) == (expected.dimensions[i] / 100).tolist()
-        assert orjson.loads(row.vetoes) == [c for c, v in zip(expected.codes, expected.vetoed[i]) if v]
+        assert orjson.loads(row.vetoes) == [c for c, v in zip(expected.codes, expected.vetoed[i], strict=True) if v]
         assert (row.unit_name, row.town_code) == (document["names"][i], document["towns"][i])
         assert (row.total, row.rank, row.class_rank) == (expected.total[i] / 100, expected.rank[i],
                                                          expected.class_rank[i])

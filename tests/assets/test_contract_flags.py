@@ -5,8 +5,14 @@ from datetime import date, timedelta
 
 import pytest
 
-from services.assets.contract_flags import (STEPS, FlagSettings, columns_from, flag_contracts, flag_one_by_one,
-                                            reasons_of)
+from services.assets.contract_flags import (
+    STEPS,
+    FlagSettings,
+    columns_from,
+    flag_contracts,
+    flag_one_by_one,
+    reasons_of,
+)
 
 TODAY = date(2026, 6, 15)
 SETTINGS = FlagSettings()

@@ -210,7 +210,7 @@ class TestImport:
         assert listed(assets, lead, "/v1/contracts")[0]["resource_ids"] == [ids["ZY-2"], ids["ZY-1"]]
         exported = assets.get("/v1/exports/contracts.xlsx", headers=lead).content
         row = dict(zip(*[[c.value for c in r] for r in openpyxl.load_workbook(io.BytesIO(exported)).active.iter_rows(
-            max_row=2)]))
+            max_row=2)], strict=True))
         assert row["发包资源编号(resource_codes)"] == "ZY-2、ZY-1"
         again = upload(assets, lead, "contracts", exported, name="c.xlsx").json()
         assert (again["applied"], again["unchanged"]) == (0, 1)
@@ -237,7 +237,7 @@ class TestExport:
             assert "<f>" not in archive.read("xl/worksheets/sheet1.xml").decode()
         sheet = openpyxl.load_workbook(io.BytesIO(exported)).active
         headings = [c.value for c in sheet[1]]
-        row = dict(zip(headings, [c.value for c in sheet[2]]))
+        row = dict(zip(headings, [c.value for c in sheet[2]], strict=False))
         assert (row["用途(use)"], row["承包方名称(counterparty_name)"]) == ("=1+2", "@张三")
         assert row["承包方身份证号(counterparty_id_number)"] == "110101********" + ID_NUMBER[-4:]
         assert Decimal(str(row["年租金(annual_rent)"])) == Decimal("12000")

@@ -40,7 +40,7 @@ def test_campaign_from_start_to_no_open_items_with_each_outcome(assets, lead, as
     no_note = assets.post(f"/v1/reviews/{campaign['id']}/items/{items[0]['id']}/outcome",
                           json={"outcome": "referred"}, headers=lead)
     assert no_note.status_code == 422 and no_note.json()["errors"][0]["field"] == "note"
-    for item, outcome in zip(items, ("lawful", "renegotiated", "terminated", "referred")):
+    for item, outcome in zip(items, ("lawful", "renegotiated", "terminated", "referred"), strict=False):
         answer = assets.post(f"/v1/reviews/{campaign['id']}/items/{item['id']}/outcome",
                              json={"outcome": outcome, "note": "已核实"}, headers=lead)
         assert answer.status_code == 200, answer.text

@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from services.assets.feasibility import PlanInfeasible, Member
+from services.assets.feasibility import Member, PlanInfeasible
 from services.assets.proposal import loads, propose
 from services.assets.rules import PlanSettings
 

@@ -5,6 +5,7 @@ thumbnail; an item shown only for some answer appears when that answer is given.
 import io
 import random
 import time
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -141,8 +142,8 @@ def test_the_engagement_report_downloads_from_the_checklist_as_pdf_and_excel(con
     with page.expect_download() as pdf:
         page.get_by_test_id("report-pdf").click()
     assert pdf.value.suggested_filename.endswith(".pdf")
-    assert open(pdf.value.path(), "rb").read(5) == b"%PDF-"
+    assert Path(pdf.value.path()).read_bytes()[:5] == b"%PDF-"
     with page.expect_download() as xlsx:
         page.get_by_test_id("report-xlsx").click()
     assert xlsx.value.suggested_filename.endswith(".xlsx")
-    assert open(xlsx.value.path(), "rb").read(2) == b"PK"
+    assert Path(xlsx.value.path()).read_bytes()[:2] == b"PK"

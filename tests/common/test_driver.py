@@ -4,8 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import (Boolean, Column, Date, Integer, MetaData, Numeric, String, Table, bindparam, func, insert,
-                        select)
+from sqlalchemy import Boolean, Column, Date, Integer, MetaData, Numeric, String, Table, bindparam, func, insert, select
 
 from services.common.database import make_engine
 from services.common.driver import driver_select

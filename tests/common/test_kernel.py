@@ -8,8 +8,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
-from services.common import audit
-from services.common import http
+from services.common import audit, http
 from services.common.database import make_engine, update_versioned
 from services.common.http import encode_cursor
 from services.common.kernel import audit_record, idempotency_record, kernel_metadata

@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-
 from sqlmodel import Session, select
 
 from gateway import accounts

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import text
 
 from services.common.database import make_engine
-
 from services.common.tokens import Principal, TokenSigner
 from tests.e2e.helpers import api_key, form_token, sign_in
 

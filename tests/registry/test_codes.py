@@ -3,8 +3,13 @@
 import pytest
 
 from services.common.errors import Invalid
-from services.registry.codes import (check_credit_code, check_unit_code, credit_check_char, make_credit_code,
-                                     organization_check_char)
+from services.registry.codes import (
+    check_credit_code,
+    check_unit_code,
+    credit_check_char,
+    make_credit_code,
+    organization_check_char,
+)
 
 REAL_CODES = ["91350100M000100Y43", "91110108551385082Q"]
 
