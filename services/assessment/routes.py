@@ -132,6 +132,7 @@ def read_inputs(period_id: int, session: SessionDep, _: Officer, scheme_id: int 
 def _snapshot_view(snapshot) -> dict:
     return {"id": snapshot.id, "period_id": snapshot.period_id, "digest": snapshot.digest, "units": snapshot.units,
             "columns": snapshot.completeness["columns"], "unavailable": snapshot.completeness.get("unavailable", {}),
+            "skipped": snapshot.completeness.get("skipped", []),
             "gathered_by": snapshot.gathered_by,
             "gathered_at": snapshot.gathered_at}
 
