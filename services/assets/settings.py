@@ -13,7 +13,11 @@ class AssetsSettings(ServiceSettings):
     service_name: str = "assets"
     # The registry this service reads units, organizations and statistics from, with the caller's token.
     registry_url: str = "http://127.0.0.1:8001"
-    registry_timeout: float = 20.0
+    # Per call to the registry; a plan reads a few pages. Kept short so that reading and solving
+    # together finish inside the gateway's upstream_timeout (see the limits table in README.md).
+    registry_timeout: float = 5.0
+    # The whole solve of a plan proposal (selection and teams): the best plan found by then, or a 422.
+    plan_solve_seconds: float = 15.0
     # The district whose organizations the annual audit plan covers (门头沟区 in the demo).
     district_code: str = "110109000000"
     # Evidence (证据材料): the largest file taken, and the most pixels an image may have (decompression bombs).
