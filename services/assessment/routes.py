@@ -18,7 +18,7 @@ from services.assessment.schemas import ManualEntryIn, PeriodIn, RunIn, SchemeIn
 from services.common.database import SessionDep, SessionsDep
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.http import IdempotencyDep, check_if_match, decode_cursor, encode_cursor, etag
-from services.common.peers import time_limit
+from services.common.limits import time_limit
 
 router = APIRouter(prefix="/v1")
 Limit = Annotated[int, Query(ge=1, le=1000)]

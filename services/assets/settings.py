@@ -18,6 +18,9 @@ class AssetsSettings(ServiceSettings):
     registry_timeout: float = 5.0
     # The whole solve of a plan proposal (selection and teams): the best plan found by then, or a 422.
     plan_solve_seconds: float = 15.0
+    # One ledger import (checking, reading the registry for its organizations, applying); past it all
+    # rolls back and the caller gets a 504 saying so.
+    import_seconds: float = 20.0
     # The district whose organizations the annual audit plan covers (门头沟区 in the demo).
     district_code: str = "110109000000"
     # Evidence (证据材料): the largest file taken, and the most pixels an image may have (decompression bombs).
