@@ -15,6 +15,7 @@ from services.assets.schemas import AmendmentIn, ApproveIn, PlanIn, PlanRegenera
 from services.assets.views import amendment_view, engagement_view, plan_view, row_view
 from services.common.database import SessionDep, SessionsDep
 from services.common.http import IdempotencyDep, check_if_match, etag
+from services.common.limits import time_limit
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -30,7 +31,8 @@ def _district(request: Request, year: int) -> District:
     client = registry_client(settings.registry_url, request.headers["authorization"],
                              timeout=settings.registry_timeout,
                              shared=getattr(request.app.state, "registry_client", None))
-    return read_district(client, settings.district_code, year)
+    with time_limit(settings.plan_read_seconds):
+        return read_district(client, settings.district_code, year)
 
 
 @router.get("")

@@ -16,7 +16,9 @@ class AssetsSettings(ServiceSettings):
     # Per call to the registry; a plan reads a few pages. Kept short so that reading and solving
     # together finish inside the gateway's upstream_timeout (see the limits table in README.md).
     registry_timeout: float = 5.0
-    # The whole solve of a plan proposal (selection and teams): the best plan found by then, or a 422.
+    # A plan's reads of the registry together (a city's 20,000 organizations are 40 pages), then the
+    # whole solve of its proposal (selection and teams): the best plan found by then, or a 422.
+    plan_read_seconds: float = 5.0
     plan_solve_seconds: float = 15.0
     # One ledger import (checking, reading the registry for its organizations, applying); past it all
     # rolls back and the caller gets a 504 saying so.
