@@ -51,14 +51,14 @@ def test_a_plan_past_its_time_limit_is_a_problem_and_nothing_is_stored(assets, l
 
 def test_a_write_during_a_plan_solve_goes_through(assets, lead, staffed, monkeypatch):
     solving, written = threading.Event(), threading.Event()
-    solve = lifecycle.propose_plan
+    solve = lifecycle.propose
 
     def slow_solve(*args, **kwargs):
         solving.set()
         assert written.wait(20), "the write waited for the solve"
         return solve(*args, **kwargs)
 
-    monkeypatch.setattr(lifecycle, "propose_plan", slow_solve)
+    monkeypatch.setattr(lifecycle, "propose", slow_solve)
     with ThreadPoolExecutor(1) as pool:
         planned = pool.submit(generate, assets, lead)
         assert solving.wait(20)
