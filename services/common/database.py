@@ -90,7 +90,9 @@ class Sessions:
 
     It reads in `read()`, computes with no transaction open, then writes in `write()`, re-checking
     there what may have changed meanwhile: on SQLite the write lock is held only while writing, so
-    other writers are not kept waiting (until "database is locked") by the computation.
+    other writers are not kept waiting (until "database is locked") by the computation. Its sessions
+    are not counted in SESSION_CONCURRENCY; they wait for the pool (pool_timeout) in the worker thread,
+    which is acceptable for the few, rare routes that use it.
     """
 
     def __init__(self, engine: Engine):
