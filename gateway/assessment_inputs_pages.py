@@ -9,7 +9,7 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from gateway.assessment_pages import SERVICE, district_periods, problem_of, read_api
-from gateway.backend import call, get_json
+from gateway.backend import call, get_json, localized
 from gateway.pages import CsrfChecked, is_htmx, language, render
 from gateway.signin import SignedIn
 
@@ -84,7 +84,8 @@ async def inputs_page(request: Request, scheme_id: int, period_id: int, who: Sig
     rows = [entry_row(v, indicators, stored) for v in shown] if indicators else []
     return render(request, "assessment/inputs.html", scheme=scheme, report=report, period_id=period_id,
                   indicators=indicators, rows=rows, town=town, towns=towns["items"] if towns else [],
-                  names={i["code"]: i for i in scheme["indicators"]})
+                  names={i["code"]: i for i in scheme["indicators"]},
+                  loc=lambda message: localized(message or "", language(request)))
 
 
 @router.post("/assessment/periods/{period_id}/manual-entries")

@@ -3,6 +3,7 @@ as a snapshot with its digest, completed by manual entries; and the completeness
 before a run."""
 
 import hashlib
+import math
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from threading import Lock
@@ -29,19 +30,16 @@ def read_registry(client: httpx.Client, district_code: str, year: int) -> dict:
     units = sorted(pages(client, "/v1/units", level="village", code=prefix), key=lambda u: u["unit_code"])
     codes = [u["unit_code"] for u in units]
     at = {code: n for n, code in enumerate(codes)}
-    columns: dict[str, list] = {}
-    for item in get_json(client, "/v1/statistics", year=year)["items"]:
-        if item["unit_code"] in at:
-            for key, value in item["values"].items():
-                columns.setdefault(f"metric:{key}", [None] * len(codes))[at[item["unit_code"]]] = float(value)
-    classes = _classes(client, prefix, year, at, columns)
+    skipped: list[dict] = []
+    columns = _metric_columns(get_json(client, "/v1/statistics", year=year)["items"], at, year, skipped)
+    classes = _classes(client, prefix, year, at, columns, skipped)
     for designation in pages(client, "/v1/designations", status="awarded"):
         if designation["unit_code"] in at and designation["year"] <= year:
             columns.setdefault(f"designation:{designation['kind_key']}", [0.0] * len(codes))[
                 at[designation["unit_code"]]] = 1.0
     return {"district_code": district_code, "year": year, "unit_codes": codes,
             "names": [u["name"] for u in units], "towns": [u["town_code"] for u in units],
-            "classes": classes, "columns": columns}
+            "classes": classes, "columns": columns, "skipped": skipped}
 
 
 def read_assets(client: httpx.Client, document: dict) -> None:
@@ -81,21 +79,66 @@ def read_assets(client: httpx.Client, document: dict) -> None:
         document["columns"][f"assets:{measure}"] = column
 
 
-def _classes(client, prefix: str, year: int, at: dict[str, int], columns: dict) -> dict[str, list]:
-    """Per classification scheme, each unit's class that year; also one 0/1 column per class."""
+def _metric_columns(items: list[dict], at: dict[str, int], year: int, skipped: list[dict]) -> dict[str, list]:
+    """One `metric:<key>` column per metric; a value that is not a finite number is skipped and named."""
+    columns: dict[str, list] = {}
+    for item in items:
+        if item["unit_code"] not in at:
+            continue
+        for key, value in item["values"].items():
+            number = _number(value)
+            if number is None:
+                skipped.append(_skip(f"statistics/{item['unit_code']}/{year}", f"values.{key}",
+                                     "不是有限数值 / not a finite number"))
+            else:
+                columns.setdefault(f"metric:{key}", [None] * len(at))[at[item["unit_code"]]] = number
+    return columns
+
+
+def _classes(client, prefix: str, year: int, at: dict[str, int], columns: dict,
+             skipped: list[dict]) -> dict[str, list]:
+    """Per classification scheme, each unit's class that year; also one 0/1 column per class.
+
+    A class the registry holds but this service cannot use (a blank label, stored before labels were
+    checked, or one the registry refuses to filter by) is left out and named in `skipped`: one bad
+    record must not stop the district's gathering.
+    """
     found: dict[str, list] = {}
     for scheme in get_json(client, "/v1/classification-schemes")["items"]:
         names = [None] * len(at)
-        for class_name in scheme["classes"]:
+        for index, class_name in enumerate(scheme["classes"]):
+            record = f"classification-schemes/{scheme['key']}"
+            if not isinstance(class_name, str) or not class_name.strip():
+                skipped.append(_skip(record, f"classes[{index}]", "分类名称为空 / the class label is blank"))
+                continue
+            try:
+                members = pages(client, "/v1/units", level="village", code=prefix, scheme=scheme["key"],
+                                class_name=class_name, class_year=year)
+            except PeerUnavailable as exc:
+                if not 400 <= exc.extra.get("upstream_status", 0) < 500:
+                    raise
+                skipped.append(_skip(record, f"classes[{index}]", exc.detail))
+                continue
             column = [0.0] * len(at)
-            for unit in pages(client, "/v1/units", level="village", code=prefix, scheme=scheme["key"],
-                               class_name=class_name, class_year=year):
+            for unit in members:
                 if unit["unit_code"] in at:
                     names[at[unit["unit_code"]]] = class_name
                     column[at[unit["unit_code"]]] = 1.0
             columns[f"class:{scheme['key']}:{class_name}"] = column
         found[scheme["key"]] = names
     return found
+
+
+def _skip(record: str, field: str, reason: str) -> dict:
+    return {"source": "registry", "record": record, "field": field, "reason": reason}
+
+
+def _number(value) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def digest_of(document: dict) -> tuple[bytes, str]:
@@ -107,7 +150,8 @@ def store_snapshot(session: Session, period: Period, document: dict, *, actor: s
     payload, digest = digest_of(document)
     present = {k: sum(v is not None for v in values) for k, values in document["columns"].items()}
     snapshot = InputSnapshot(period_id=period.id, digest=digest, units=len(document["unit_codes"]),
-                             completeness={"columns": present, "unavailable": document.get("unavailable", {})},
+                             completeness={"columns": present, "unavailable": document.get("unavailable", {}),
+                                           "skipped": document.get("skipped", [])},
                              payload=payload, gathered_by=actor)
     session.add(snapshot)
     session.flush()

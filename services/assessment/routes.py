@@ -15,9 +15,10 @@ from services.assessment import exports, inputs, results, runs, schemes, targets
 from services.assessment.access import Officer, Reader, actor, require_visible, towns_seen
 from services.assessment.models import Period
 from services.assessment.schemas import ManualEntryIn, PeriodIn, RunIn, SchemeIn
-from services.common.database import SessionDep
+from services.common.database import SessionDep, SessionsDep
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.http import IdempotencyDep, check_if_match, decode_cursor, encode_cursor, etag
+from services.common.limits import time_limit
 
 router = APIRouter(prefix="/v1")
 Limit = Annotated[int, Query(ge=1, le=1000)]
@@ -106,13 +107,17 @@ def create_period(body: PeriodIn, session: SessionDep, who: Officer):
 
 
 @router.post("/periods/{period_id}/inputs", status_code=201, tags=["periods"])
-def gather_inputs(period_id: int, request: Request, session: SessionDep, who: Officer):
-    """Reads the registry and the assets service as the caller and stores the snapshot with its digest."""
-    period = inputs.get_period(session, period_id)
-    document = inputs.read_registry(registry(request), period.district_code, period.year)
-    inputs.read_assets(peer(request, "assets"), document)
-    snapshot = inputs.store_snapshot(session, period, document, actor=actor(who))
-    return _json(_snapshot_view(snapshot), status=201)
+def gather_inputs(period_id: int, request: Request, sessions: SessionsDep, who: Officer):
+    """Reads the registry and the assets service as the caller, within ASSESSMENT_GATHER_SECONDS, and stores
+    the snapshot with its digest; no write lock is held while the others are read."""
+    with sessions.read() as session:
+        period = inputs.get_period(session, period_id)
+    with time_limit(request.app.state.settings.gather_seconds):
+        document = inputs.read_registry(registry(request), period.district_code, period.year)
+        inputs.read_assets(peer(request, "assets"), document)
+    with sessions.write() as session:
+        snapshot = inputs.store_snapshot(session, inputs.get_period(session, period_id), document, actor=actor(who))
+        return _json(_snapshot_view(snapshot), status=201)
 
 
 @router.get("/periods/{period_id}/inputs", tags=["periods"])
@@ -132,6 +137,7 @@ def read_inputs(period_id: int, session: SessionDep, _: Officer, scheme_id: int 
 def _snapshot_view(snapshot) -> dict:
     return {"id": snapshot.id, "period_id": snapshot.period_id, "digest": snapshot.digest, "units": snapshot.units,
             "columns": snapshot.completeness["columns"], "unavailable": snapshot.completeness.get("unavailable", {}),
+            "skipped": snapshot.completeness.get("skipped", []),
             "gathered_by": snapshot.gathered_by,
             "gathered_at": snapshot.gathered_at}
 

@@ -5,20 +5,21 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from services.assessment.scheme import DIRECTIONS, METHODS, POLICIES, SOURCES
+from services.common.fields import NonBlank
 
 Code = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,49}$")
 
 
 class DimensionIn(BaseModel):
     code: str = Code
-    name_zh: str = Field(min_length=1, max_length=200)
+    name_zh: NonBlank = Field(max_length=200)
     name_en: str = Field(default="", max_length=200)
 
 
 class IndicatorIn(BaseModel):
     code: str = Code
-    dimension: str
-    name_zh: str = Field(min_length=1, max_length=200)
+    dimension: NonBlank
+    name_zh: NonBlank = Field(max_length=200)
     name_en: str = Field(default="", max_length=200)
     unit: str = Field(default="", max_length=30)
     direction: Literal[DIRECTIONS] = "higher"
@@ -32,18 +33,18 @@ class IndicatorIn(BaseModel):
 
 
 class BandIn(BaseModel):
-    grade: str = Field(min_length=1, max_length=20)
+    grade: NonBlank = Field(max_length=20)
     min: float = Field(ge=0)
 
 
 class SchemeIn(BaseModel):
     code: str = Code
-    name_zh: str = Field(min_length=1, max_length=200)
+    name_zh: NonBlank = Field(max_length=200)
     name_en: str = Field(default="", max_length=200)
     district_code: str = Field(pattern=r"^\d{12}$")
-    class_scheme: str = "planning_class"
-    classes: list[str] = Field(min_length=1)
-    default_class: str
+    class_scheme: NonBlank = "planning_class"
+    classes: list[NonBlank] = Field(min_length=1)
+    default_class: NonBlank
     dimensions: list[DimensionIn] = Field(min_length=1)
     indicators: list[IndicatorIn] = Field(min_length=1)
     grade_bands: list[BandIn] = Field(min_length=1)
@@ -59,7 +60,7 @@ class ManualEntryIn(BaseModel):
     unit_code: str = Field(pattern=r"^\d{12}$")
     indicator_code: str = Code
     value: float
-    evidence: str = Field(min_length=1, max_length=2000)
+    evidence: NonBlank = Field(max_length=2000)
 
 
 class RunIn(BaseModel):

@@ -13,10 +13,13 @@ class AssessmentSettings(ServiceSettings):
     service_name: str = "assessment"
     # The registry this service gathers statistics, classes and designations from, with the caller's token.
     registry_url: str = "http://127.0.0.1:8001"
-    registry_timeout: float = 60.0
+    registry_timeout: float = 10.0
     # The assets service whose finding measures (per village and year) a period also gathers.
     assets_url: str = "http://127.0.0.1:8003"
-    assets_timeout: float = 60.0
+    assets_timeout: float = 10.0
+    # All the reads of one gathering together; past it nothing is stored and the caller gets a 504
+    # saying so. Below the gateway's upstream_timeout (see the limits table in README.md).
+    gather_seconds: float = 20.0
 
 
 @cache

@@ -18,6 +18,8 @@ from services.assets.rules import PlanSettings
 ACTOR = "system:demo-loader"
 CURRENT_YEAR, NEXT_YEAR = 2026, 2027
 SEED = 20260101
+# The loader runs outside any request: it may take as long as the planner allowed before the limits were tiered.
+DEMO_SOLVE_SECONDS = 60.0
 # (username, name, role, capacity): 'lead' and 'auditor' are the gateway's demo users.
 AUDITORS = [("lead", "审计组长 王芳（演示）", "lead", 220), ("auditor", "审计员 李强（演示）", "auditor", 200)] + [
     (f"demo-lead-{i}", f"审计组长 {name}（演示）", "lead", 220) for i, name in enumerate(["赵敏", "孙立", "周洁", "吴刚", "郑爽"], 2)
@@ -71,10 +73,12 @@ def _plan(session: Session, district: District, year: int, *, approve: bool) -> 
     if session.scalars(select(Plan).where(Plan.year == year)).first():
         return 0
     settings = PlanSettings()
-    plan = lifecycle.generate(session, year=year, settings=settings, seed=SEED,
-                              snapshot=snapshot_of(district, settings.levels),
+    snapshot = snapshot_of(district, settings.levels)
+    inputs = lifecycle.read_inputs(session, year)
+    proposal = lifecycle.propose_plan(snapshot, inputs, settings, year=year, seed=SEED, time_limit=DEMO_SOLVE_SECONDS)
+    plan = lifecycle.generate(session, year=year, settings=settings, seed=SEED, snapshot=snapshot,
                               statistics_year=district.statistics_year, district_code=district.code, actor=ACTOR,
-                              demo=True)
+                              proposal=proposal, inputs=inputs, skipped=district.skipped, demo=True)
     if approve:
         approval.approve(session, plan, reason=None, actor=ACTOR)
     return 1

@@ -25,6 +25,18 @@ class PlanInfeasible(DomainError):
         self.constraint = constraint
 
 
+
+class PlanTimeLimit(DomainError):
+    """The solver found no plan within its time limit (ASSETS_PLAN_SOLVE_SECONDS); nothing was stored."""
+
+    status, code, title = 422, "plan_time_limit", "No plan was found within the time limit"
+
+    def __init__(self, seconds: float, step: str):
+        super().__init__(f"{seconds:g} 秒内未能求出计划（{step}）；请减少检查数量或放宽设置 / no plan was found within "
+                         f"{seconds:g} s ({step}); plan fewer visits or relax the settings",
+                         extra={"time_limit": seconds, "step": step})
+
+
 @dataclass(frozen=True)
 class Member:
     """An auditor as the solver sees them; `blocked` holds every code their ties name."""

@@ -22,7 +22,7 @@ from services.assets import contracts
 from services.assets.access import LEDGER_EDITORS, actor, sees_identities
 from services.assets.contract_flags import STEP_NAMES, STEPS
 from services.assets.models import AssetItem, LandContract, ResourceItem, VillageDebt
-from services.assets.organizations import ledger_snapshot
+from services.assets.organizations import ledger_snapshot, require_named
 from services.common import audit
 from services.common.database import update_versioned
 from services.common.errors import Forbidden, Invalid
@@ -144,6 +144,7 @@ class OrganizationDirectory:
         if found is None:
             raise Invalid("credit_code", "名录中没有该集体经济组织 / no such organization in the registry",
                           code="organization_unknown")
+        require_named({"name": found["organization_name"]})
         return found
 
     def everything(self) -> dict[str, dict]:

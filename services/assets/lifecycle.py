@@ -5,6 +5,7 @@ re-checked and broken rules become warnings on the row). approved: frozen; one e
 row. After approval a row changes only through an amendment with a reason.
 """
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
@@ -14,7 +15,7 @@ from services.assets import auditors, history
 from services.assets.checks import review_plan, review_rows
 from services.assets.feasibility import Member
 from services.assets.models import Plan, PlanRow
-from services.assets.proposal import Pick, loads, propose
+from services.assets.proposal import Pick, Proposal, loads, propose
 from services.assets.registry import candidates_from
 from services.assets.risk import score_candidates
 from services.assets.rules import PlanSettings
@@ -48,49 +49,77 @@ def get_row(session: Session, plan: Plan, row_id: int) -> PlanRow:
     return row
 
 
-def generate(session: Session, *, year: int, settings: PlanSettings, seed: int, snapshot: list[dict],
-             statistics_year: int | None, district_code: str, actor: str, demo: bool = False) -> Plan:
-    """Proposes the year's plan from a registry snapshot; one plan per year."""
+@dataclass
+class PlanInputs:
+    """What a proposal reads from this service: read before solving, compared again before writing."""
+
+    members: list[Member]
+    history: dict[str, dict]
+    previous: dict[str, set[int]]
+
+
+def read_inputs(session: Session, year: int) -> PlanInputs:
+    return PlanInputs(auditors.members(session), history.past_visits(session, year),
+                      history.last_year_teams(session, year))
+
+
+def propose_plan(snapshot: list[dict], inputs: PlanInputs, settings: PlanSettings, *, year: int, seed: int,
+                 time_limit: float) -> Proposal:
+    """The solve, on plain data: no session is open meanwhile."""
+    return propose(candidates_from(snapshot, inputs.history), inputs.members, settings, year=year, seed=seed,
+                   previous=inputs.previous, time_limit=time_limit)
+
+
+def require_no_plan(session: Session, year: int) -> None:
     if session.scalars(select(Plan).where(Plan.year == year)).first():
         raise Conflict(f"{year} 年已有计划 / there is already a plan for {year}", code="plan_exists")
+
+
+def generate(session: Session, *, year: int, settings: PlanSettings, seed: int, snapshot: list[dict],
+             statistics_year: int | None, district_code: str, actor: str, proposal: Proposal, inputs: PlanInputs,
+             skipped: list[dict] | None = None, demo: bool = False) -> Plan:
+    """Stores the year's plan proposed from a registry snapshot; one plan per year."""
+    require_no_plan(session, year)
     plan = Plan(year=year, district_code=district_code, seed=seed, settings=settings.model_dump(),
                 snapshot=snapshot, statistics_year=statistics_year, created_by=actor, demo=demo)
     session.add(plan)
     session.flush()
-    _propose_rows(session, plan, settings, actor)
+    _write_rows(session, plan, proposal, inputs, settings, skipped or [])
     audit.record(session, actor=actor, action="generate", entity="plan", entity_id=str(plan.id),
                  after={"year": year, "seed": seed, "settings": plan.settings, "summary": plan.summary})
     return plan
 
 
-def regenerate(session: Session, plan: Plan, *, settings: PlanSettings, seed: int, actor: str,
-               snapshot: list[dict] | None = None, statistics_year: int | None = None) -> Plan:
-    """A new proposal for a draft with other settings or seed (and fresh registry data, if given)."""
+def regenerate(session: Session, plan: Plan, *, settings: PlanSettings, seed: int, actor: str, proposal: Proposal,
+               inputs: PlanInputs, snapshot: list[dict] | None = None, statistics_year: int | None = None,
+               skipped: list[dict] | None = None) -> Plan:
+    """Stores a new proposal for a draft with other settings or seed (and fresh registry data, if given)."""
     require_draft(plan)
     session.execute(delete(PlanRow).where(PlanRow.plan_id == plan.id))
     before = {"seed": plan.seed, "settings": plan.settings}
     plan.settings, plan.seed = settings.model_dump(), seed
     if snapshot is not None:
         plan.snapshot, plan.statistics_year = snapshot, statistics_year
-    _propose_rows(session, plan, settings, actor)
+    kept = plan.summary.get("skipped", []) if skipped is None else skipped
+    _write_rows(session, plan, proposal, inputs, settings, kept)
     _touch(plan)
     audit.record(session, actor=actor, action="regenerate", entity="plan", entity_id=str(plan.id), before=before,
                  after={"seed": seed, "settings": plan.settings, "summary": plan.summary})
     return plan
 
 
-def _propose_rows(session: Session, plan: Plan, settings: PlanSettings, actor: str) -> None:
-    members = auditors.members(session)
-    candidates = candidates_from(plan.snapshot, history.past_visits(session, plan.year))
-    proposal = propose(candidates, members, settings, year=plan.year, seed=plan.seed,
-                       previous=history.last_year_teams(session, plan.year))
+def _write_rows(session: Session, plan: Plan, proposal: Proposal, inputs: PlanInputs, settings: PlanSettings,
+                skipped: list[dict]) -> None:
     positions = {"key_audit": 0, "inspection": 0}
     for pick in proposal.picks:
         positions[pick.kind] += 1
         session.add(_row(plan, pick, positions[pick.kind]))
     session.flush()
     plan.summary = {"risk_covered": proposal.risk_covered(), "seconds": proposal.seconds,
-                    "loads": _loads(loads(proposal.picks, settings), members), "warnings": []}
+                    "loads": _loads(loads(proposal.picks, settings), inputs.members), "warnings": [],
+                    "skipped": skipped}
+    if read_inputs(session, plan.year) != inputs:
+        recheck(session, plan)  # auditors, ties or visits changed while solving: the rows say what now breaks
 
 
 def _row(plan: Plan, pick: Pick, position: int) -> PlanRow:

@@ -19,11 +19,20 @@ def organization_snapshot(request: Request, credit_code: str) -> dict:
     if organization is None:
         raise Invalid("credit_code", "名录中没有该集体经济组织 / no such organization in the registry",
                       code="organization_unknown")
+    require_named(organization)
     unit = get_json(client, f"/v1/units/{organization['unit_code']}", missing_ok=True) or {}
     town = get_json(client, f"/v1/units/{organization['town_code']}", missing_ok=True) or {}
     return {"credit_code": organization["credit_code"], "organization_name": organization["name"],
             "unit_code": organization["unit_code"], "unit_name": unit.get("name", ""),
             "town_code": organization["town_code"], "town_name": town.get("name", "")}
+
+
+def require_named(organization: dict) -> None:
+    """Refuses, for this organization only, a registry record without a name (stored before names were
+    checked): a ledger row keeps the name, and the registry is where it is corrected."""
+    if not str(organization.get("name") or "").strip():
+        raise Invalid("credit_code", "名录中该组织没有名称，请先在名录中更正 / the registry's record of this "
+                                     "organization has no name; correct it there first", code="organization_unnamed")
 
 
 def ledger_snapshot(organization: dict) -> dict:

@@ -13,13 +13,14 @@ MIP's presolve (clique tables over 20,000 pairs) alone takes half a minute. Shou
 come back fractional, the MIP is solved instead.
 """
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import LinearConstraint, linprog, milp
 from scipy.sparse import coo_array, vstack
 
-from services.assets.feasibility import PlanInfeasible, check_staffing, town_needs
+from services.assets.feasibility import PlanInfeasible, PlanTimeLimit, check_staffing, town_needs
 from services.assets.risk import Candidate, years_since
 from services.assets.rules import PlanSettings
 
@@ -60,6 +61,8 @@ def choose_targets(candidates: list[Candidate], year: int, settings: PlanSetting
 
 
 def _solve(cost: np.ndarray, upper: np.ndarray, constraints: LinearConstraint, time_limit: float) -> np.ndarray:
+    """The LP's vertex when whole, else the MIP's best within what is left of `time_limit`."""
+    started = time.perf_counter()
     matrix, lb, ub = constraints.A, constraints.lb, constraints.ub
     equal = lb == ub
     above, below = ~equal & np.isfinite(lb), ~equal & np.isfinite(ub)
@@ -69,8 +72,13 @@ def _solve(cost: np.ndarray, upper: np.ndarray, constraints: LinearConstraint, t
                       options={"time_limit": time_limit})
     if relaxed.x is not None and np.allclose(relaxed.x, np.round(relaxed.x), atol=1e-6):
         return relaxed.x > 0.5
+    left = time_limit - (time.perf_counter() - started)
+    if left <= 0:
+        raise PlanTimeLimit(time_limit, "selection")
     result = milp(cost, integrality=np.ones(len(cost)), bounds=(0, upper), constraints=constraints,
-                  options={"time_limit": time_limit})
+                  options={"time_limit": left})
+    if result.x is None and result.status == 1:  # HiGHS stopped at the time limit without a whole plan
+        raise PlanTimeLimit(time_limit, "selection")
     if result.x is None:
         raise PlanInfeasible("selection", f"no selection meets every rule (solver: {result.message})")
     return result.x > 0.5

@@ -7,7 +7,7 @@ offered to the first, so the second always has a way to staff what the first cho
 import time
 from dataclasses import dataclass, field
 
-from services.assets.feasibility import Member, Staffing, check_counts
+from services.assets.feasibility import Member, PlanTimeLimit, Staffing, check_counts
 from services.assets.planning import choose_targets
 from services.assets.risk import Candidate, score_candidates
 from services.assets.rules import PlanSettings
@@ -33,7 +33,8 @@ class Proposal:
 
 def propose(candidates: list[Candidate], members: list[Member], settings: PlanSettings, *, year: int,
             seed: int = 0, previous: dict[str, set[int]] | None = None, time_limit: float = 30.0) -> Proposal:
-    """`previous` maps a credit code to the auditors who were on it last year."""
+    """`previous` maps a credit code to the auditors who were on it last year; `time_limit` bounds the
+    whole proposal's solving, which ends with the best plan found by then or a PlanTimeLimit."""
     previous = previous or {}
     started = time.perf_counter()
     candidates = sorted(candidates, key=lambda c: c.credit_code)
@@ -44,11 +45,17 @@ def propose(candidates: list[Candidate], members: list[Member], settings: PlanSe
     inspection_ok = [staffing.staffable(c, settings.inspection_team_size) for c in candidates]
     chosen = choose_targets(candidates, year, settings, key_ok, inspection_ok, seed=seed, time_limit=time_limit)
     selected = time.perf_counter()
+    left = time_limit - (selected - started)  # one limit for the whole proposal, not one per solve
+    if left <= 0:
+        raise PlanTimeLimit(time_limit, "team_assignment")
     jobs = [Job(candidates[i], kind, settings.days(kind), settings.team_size(kind),
                 frozenset(previous.get(candidates[i].credit_code, set())))
             for kind, indexes in (("key_audit", chosen.key_audits), ("inspection", chosen.inspections))
             for i in indexes]
-    teams = assign_teams(jobs, members, seed=seed, time_limit=time_limit)
+    try:
+        teams = assign_teams(jobs, members, seed=seed, time_limit=left)
+    except PlanTimeLimit:
+        raise PlanTimeLimit(time_limit, "team_assignment") from None  # named by the caller's limit, not what was left
     quarters = assign_quarters(jobs, teams)
     picks = [Pick(job.kind, job.candidate, team, quarter) for job, team, quarter in zip(jobs, teams, quarters,
                                                                                       strict=True)]

@@ -32,6 +32,7 @@ from services.common.database import SessionDep
 from services.common.errors import Invalid
 from services.common.http import IdempotencyDep, check_if_match, decode_cursor, encode_cursor, etag, json_response
 from services.common.imports import Mode, UploadDep, refused, upload_idempotency
+from services.common.limits import time_limit
 
 router = APIRouter(tags=["ledgers"])
 Limit = Annotated[int, Query(ge=1, le=500)]
@@ -302,8 +303,10 @@ def import_ledger(kind: LedgerKind, request: Request, who: LedgerEditor, upload:
                              timeout=settings.registry_timeout, shared=shared)
     directory = ledger_imports.OrganizationDirectory(client, lambda code: organization_snapshot(request, code))
     try:
-        report = ledger_imports.import_file(session, upload.path, kind=kind, principal=who, mode=mode,
-                                            dry_run=dry_run, organization_of=directory, file_sha256=upload.sha256)
+        with time_limit(settings.import_seconds):
+            report = ledger_imports.import_file(session, upload.path, kind=kind, principal=who, mode=mode,
+                                                dry_run=dry_run, organization_of=directory,
+                                                file_sha256=upload.sha256)
     finally:
         if shared is None:
             client.close()

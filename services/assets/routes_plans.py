@@ -10,11 +10,12 @@ from starlette.responses import JSONResponse, Response
 from services.assets import approval, lifecycle
 from services.assets.access import Lead, actor
 from services.assets.exports import write_plan
-from services.assets.registry import read_district, registry_client, snapshot_of
+from services.assets.registry import District, read_district, registry_client, snapshot_of
 from services.assets.schemas import AmendmentIn, ApproveIn, PlanIn, PlanRegenerate, RowPatch
 from services.assets.views import amendment_view, engagement_view, plan_view, row_view
-from services.common.database import SessionDep
+from services.common.database import SessionDep, SessionsDep
 from services.common.http import IdempotencyDep, check_if_match, etag
+from services.common.limits import time_limit
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -25,13 +26,13 @@ def _json(payload, version: int | None = None, status: int = 200) -> JSONRespons
                         headers={"ETag": etag(version)} if version else None)
 
 
-def _snapshot(request: Request, year: int, levels: list[str]) -> tuple[list[dict], int | None]:
+def _district(request: Request, year: int) -> District:
     settings = request.app.state.settings
     client = registry_client(settings.registry_url, request.headers["authorization"],
                              timeout=settings.registry_timeout,
                              shared=getattr(request.app.state, "registry_client", None))
-    district = read_district(client, settings.district_code, year)
-    return snapshot_of(district, levels), district.statistics_year
+    with time_limit(settings.plan_read_seconds):
+        return read_district(client, settings.district_code, year)
 
 
 @router.get("")
@@ -40,16 +41,25 @@ def list_plans(session: SessionDep, _: Lead):
 
 
 @router.post("", status_code=201)
-def create_plan(body: PlanIn, request: Request, session: SessionDep, who: Lead, idem: IdempotencyDep):
-    """Reads the registry as the caller and proposes the year's plan."""
-    if replay := idem.replay(session):
-        return replay
-    snapshot, statistics_year = _snapshot(request, body.year, body.settings.levels)
-    plan = lifecycle.generate(session, year=body.year, settings=body.settings, seed=body.seed, snapshot=snapshot,
-                              statistics_year=statistics_year, district_code=request.app.state.settings.district_code,
-                              actor=actor(who))
-    payload = plan_view(plan, rows=lifecycle.plan_rows(session, plan))
-    return idem.remember(session, payload, headers={"ETag": etag(plan.version)})
+def create_plan(body: PlanIn, request: Request, sessions: SessionsDep, who: Lead, idem: IdempotencyDep):
+    """Reads the registry as the caller and proposes the year's plan, solving with no write lock held."""
+    with sessions.read() as session:
+        if replay := idem.peek(session):
+            return replay
+        lifecycle.require_no_plan(session, body.year)
+        inputs = lifecycle.read_inputs(session, body.year)
+    district = _district(request, body.year)
+    snapshot = snapshot_of(district, body.settings.levels)
+    proposal = lifecycle.propose_plan(snapshot, inputs, body.settings, year=body.year, seed=body.seed,
+                                      time_limit=request.app.state.settings.plan_solve_seconds)
+    with sessions.write() as session:
+        if replay := idem.replay(session):
+            return replay
+        plan = lifecycle.generate(session, year=body.year, settings=body.settings, seed=body.seed, snapshot=snapshot,
+                                  statistics_year=district.statistics_year, district_code=district.code,
+                                  actor=actor(who), proposal=proposal, inputs=inputs, skipped=district.skipped)
+        payload = plan_view(plan, rows=lifecycle.plan_rows(session, plan))
+        return idem.remember(session, payload, headers={"ETag": etag(plan.version)})
 
 
 @router.get("/{plan_id}")
@@ -59,15 +69,25 @@ def read_plan(plan_id: int, session: SessionDep, _: Lead):
 
 
 @router.patch("/{plan_id}")
-def regenerate_plan(plan_id: int, body: PlanRegenerate, request: Request, session: SessionDep, who: Lead):
+def regenerate_plan(plan_id: int, body: PlanRegenerate, request: Request, sessions: SessionsDep, who: Lead):
     """A new proposal for a draft with other settings or seed; `refresh` reads the registry again."""
-    plan = lifecycle.get_plan(session, plan_id)
-    check_if_match(request, plan.version)
-    lifecycle.require_draft(plan)
-    fresh = _snapshot(request, plan.year, body.settings.levels) if body.refresh else (None, None)
-    plan = lifecycle.regenerate(session, plan, settings=body.settings, seed=body.seed, actor=actor(who),
-                                snapshot=fresh[0], statistics_year=fresh[1])
-    return _json(plan_view(plan, rows=lifecycle.plan_rows(session, plan)), plan.version)
+    with sessions.read() as session:
+        plan = lifecycle.get_plan(session, plan_id)
+        check_if_match(request, plan.version)
+        lifecycle.require_draft(plan)
+        inputs = lifecycle.read_inputs(session, plan.year)
+    district = _district(request, plan.year) if body.refresh else None
+    snapshot = snapshot_of(district, body.settings.levels) if district else plan.snapshot
+    proposal = lifecycle.propose_plan(snapshot, inputs, body.settings, year=plan.year, seed=body.seed,
+                                      time_limit=request.app.state.settings.plan_solve_seconds)
+    with sessions.write() as session:
+        plan = lifecycle.get_plan(session, plan_id)
+        check_if_match(request, plan.version)  # again: someone may have changed the draft while it was solved
+        plan = lifecycle.regenerate(session, plan, settings=body.settings, seed=body.seed, actor=actor(who),
+                                    proposal=proposal, inputs=inputs, snapshot=snapshot if district else None,
+                                    statistics_year=district.statistics_year if district else None,
+                                    skipped=district.skipped if district else None)
+        return _json(plan_view(plan, rows=lifecycle.plan_rows(session, plan)), plan.version)
 
 
 @router.get("/{plan_id}/rows")

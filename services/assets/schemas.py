@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.assets.rules import PlanSettings
+from services.common.fields import NonBlank
 
 
 class Body(BaseModel):
@@ -13,15 +14,15 @@ class Body(BaseModel):
 
 
 class AuditorIn(Body):
-    username: str = Field(min_length=1, max_length=100, description="the gateway user's username")
-    name: str = Field(min_length=1, max_length=100)
+    username: NonBlank = Field(max_length=100, description="the gateway user's username")
+    name: NonBlank = Field(max_length=100)
     role: Literal["lead", "auditor"]
     capacity_days: int = Field(ge=1, le=366)
     active: bool = True
 
 
 class AuditorPatch(Body):
-    name: str | None = Field(default=None, min_length=1, max_length=100)
+    name: NonBlank | None = Field(default=None, max_length=100)
     role: Literal["lead", "auditor"] | None = None
     capacity_days: int | None = Field(default=None, ge=1, le=366)
     active: bool | None = None
@@ -33,7 +34,7 @@ class TieIn(Body):
     kind: Literal["home_village", "relatives_village", "past_employment", "town"]
     unit_code: str | None = Field(default=None, pattern=r"^\d{12}$")
     credit_code: str | None = Field(default=None, pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$")
-    reason: str = Field(min_length=1, max_length=500)
+    reason: NonBlank = Field(max_length=500)
     declared_on: date
 
     @model_validator(mode="after")
@@ -66,6 +67,6 @@ class ApproveIn(Body):
 
 class AmendmentIn(Body):
     row_id: int
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: NonBlank = Field(max_length=1000)
     credit_code: str | None = Field(default=None, min_length=18, max_length=18)
     team: list[int] | None = Field(default=None, min_length=1, max_length=20)

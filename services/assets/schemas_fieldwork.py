@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from services.assets.schemas import Body
+from services.common.fields import NonBlank
 
 Severity = Literal["general", "major", "serious"]
 
@@ -18,13 +19,13 @@ class AnswerIn(Body):
 
 
 class ReturnIn(Body):
-    comment: str = Field(min_length=1, max_length=2000)
+    comment: NonBlank = Field(max_length=2000)
 
 
 class FindingIn(Body):
     severity: Severity
-    category: str = Field(min_length=1, max_length=40)
-    title: str = Field(min_length=1, max_length=300)
+    category: NonBlank = Field(max_length=40)
+    title: NonBlank = Field(max_length=300)
     description: str = Field(default="", max_length=4000)
     basis: str = Field(default="", max_length=1000)
     amount: Decimal | None = Field(default=None, ge=0, max_digits=16, decimal_places=2)
@@ -34,8 +35,8 @@ class FindingIn(Body):
 
 class FindingPatch(Body):
     severity: Severity | None = None
-    category: str | None = Field(default=None, min_length=1, max_length=40)
-    title: str | None = Field(default=None, min_length=1, max_length=300)
+    category: NonBlank | None = Field(default=None, max_length=40)
+    title: NonBlank | None = Field(default=None, max_length=300)
     description: str | None = Field(default=None, max_length=4000)
     basis: str | None = Field(default=None, max_length=1000)
     amount: Decimal | None = Field(default=None, ge=0, max_digits=16, decimal_places=2)
@@ -44,7 +45,7 @@ class FindingPatch(Body):
 
 
 class RectificationPatch(Body):
-    owner: str | None = Field(default=None, min_length=1, max_length=100)
+    owner: NonBlank | None = Field(default=None, max_length=100)
     deadline: date | None = None
     actions: str | None = Field(default=None, max_length=4000)
     evidence: str | None = Field(default=None, max_length=2000)

@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 
 from services.assets.contract_flags import STEPS
 from services.assets.schemas import Body
+from services.common.fields import NonBlank
 
 CreditCode = Field(pattern=r"^[0-9A-HJ-NP-RTUWXY]{18}$")
 Money = Field(ge=0, max_digits=16, decimal_places=2)
@@ -15,8 +16,8 @@ Money = Field(ge=0, max_digits=16, decimal_places=2)
 
 class AssetIn(Body):
     credit_code: str = CreditCode
-    code: str = Field(min_length=1, max_length=40)
-    name: str = Field(min_length=1, max_length=200)
+    code: NonBlank = Field(max_length=40)
+    name: NonBlank = Field(max_length=200)
     kind: Literal["building", "facility", "equipment", "vehicle", "other"]
     book_value: Decimal = Money
     acquired_on: date | None = None
@@ -26,8 +27,8 @@ class AssetIn(Body):
 
 class ResourceIn(Body):
     credit_code: str = CreditCode
-    code: str = Field(min_length=1, max_length=40)
-    name: str = Field(min_length=1, max_length=200)
+    code: NonBlank = Field(max_length=40)
+    name: NonBlank = Field(max_length=200)
     kind: Literal["arable", "forest", "garden", "grassland", "construction", "other"]
     area_mu: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
     location: str = Field(default="", max_length=200)
@@ -53,9 +54,9 @@ class ProcedureStep(Body):
 
 class ContractIn(Body):
     credit_code: str = CreditCode
-    number: str = Field(min_length=1, max_length=60)
+    number: NonBlank = Field(max_length=60)
     counterparty_kind: Literal["enterprise", "person"]
-    counterparty_name: str = Field(min_length=1, max_length=200)
+    counterparty_name: NonBlank = Field(max_length=200)
     counterparty_credit_code: str | None = Field(default=None, max_length=18)
     counterparty_id_number: str | None = Field(default=None, max_length=18)
     kind: Literal["arable", "forest", "garden", "grassland", "construction", "building", "other"]
@@ -95,9 +96,9 @@ class FlagSettingsIn(Body):
 
 
 class CampaignIn(Body):
-    name: str = Field(min_length=1, max_length=200)
+    name: NonBlank = Field(max_length=200)
     as_of: date | None = None
-    reviewers: list[str] = Field(min_length=1, max_length=200)
+    reviewers: list[NonBlank] = Field(min_length=1, max_length=200)
     settings: FlagSettingsIn = Field(default_factory=FlagSettingsIn)
 
 
@@ -108,9 +109,9 @@ class OutcomeIn(Body):
 
 class DebtIn(Body):
     credit_code: str = CreditCode
-    number: str = Field(min_length=1, max_length=60)
+    number: NonBlank = Field(max_length=60)
     creditor_kind: Literal["bank", "enterprise", "person", "government", "other"]
-    creditor_name: str = Field(min_length=1, max_length=200)
+    creditor_name: NonBlank = Field(max_length=200)
     origin: Literal["construction", "operations", "guarantee", "other"]
     principal: Decimal = Field(gt=0, max_digits=16, decimal_places=2)
     interest: Decimal = Money
@@ -119,7 +120,7 @@ class DebtIn(Body):
     approval_reference: str | None = Field(default=None, max_length=200)
     approved_on: date | None = None
     disposal: Literal["repay", "settle_assets", "write_off", "negotiate"]
-    responsible_person: str = Field(min_length=1, max_length=100)
+    responsible_person: NonBlank = Field(max_length=100)
 
 
 class RepaymentIn(Body):
@@ -141,7 +142,7 @@ class PublicationIn(Body):
     credit_code: str = CreditCode
     kind: Literal["finance", "contracts", "audit"]
     period: str = Field(min_length=4, max_length=10)
-    title: str = Field(min_length=1, max_length=200)
+    title: NonBlank = Field(max_length=200)
     finance: FinanceIn | None = None
 
 
@@ -156,7 +157,7 @@ def _money(default=None):
 class AssetPatch(Body):
     """The fields a PATCH may change; a field left out stays as it is."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: NonBlank | None = Field(default=None, max_length=200)
     kind: Literal["building", "facility", "equipment", "vehicle", "other"] | None = None
     book_value: Decimal | None = _money()
     acquired_on: date | None = None
@@ -165,7 +166,7 @@ class AssetPatch(Body):
 
 
 class ResourcePatch(Body):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: NonBlank | None = Field(default=None, max_length=200)
     kind: Literal["arable", "forest", "garden", "grassland", "construction", "other"] | None = None
     area_mu: Decimal | None = Field(default=None, gt=0, max_digits=14, decimal_places=2)
     location: str | None = Field(default=None, max_length=200)
@@ -174,7 +175,7 @@ class ResourcePatch(Body):
 
 class ContractPatch(Body):
     counterparty_kind: Literal["enterprise", "person"] | None = None
-    counterparty_name: str | None = Field(default=None, min_length=1, max_length=200)
+    counterparty_name: NonBlank | None = Field(default=None, max_length=200)
     counterparty_credit_code: str | None = Field(default=None, max_length=18)
     counterparty_id_number: str | None = Field(default=None, max_length=18)
     kind: Literal["arable", "forest", "garden", "grassland", "construction", "building", "other"] | None = None
@@ -198,7 +199,7 @@ class ContractPatch(Body):
 
 class DebtPatch(Body):
     creditor_kind: Literal["bank", "enterprise", "person", "government", "other"] | None = None
-    creditor_name: str | None = Field(default=None, min_length=1, max_length=200)
+    creditor_name: NonBlank | None = Field(default=None, max_length=200)
     origin: Literal["construction", "operations", "guarantee", "other"] | None = None
     principal: Decimal | None = Field(default=None, gt=0, max_digits=16, decimal_places=2)
     interest: Decimal | None = _money()
@@ -207,4 +208,4 @@ class DebtPatch(Body):
     approval_reference: str | None = Field(default=None, max_length=200)
     approved_on: date | None = None
     disposal: Literal["repay", "settle_assets", "write_off", "negotiate"] | None = None
-    responsible_person: str | None = Field(default=None, min_length=1, max_length=100)
+    responsible_person: NonBlank | None = Field(default=None, max_length=100)

@@ -14,7 +14,7 @@ import numpy as np
 from scipy.optimize import LinearConstraint, milp
 from scipy.sparse import coo_array, vstack
 
-from services.assets.feasibility import Member, PlanInfeasible, may_serve
+from services.assets.feasibility import Member, PlanInfeasible, PlanTimeLimit, may_serve
 from services.assets.risk import Candidate
 
 BLOCK_SIZE = 240
@@ -80,6 +80,8 @@ def solve_block(jobs: list[Job], members: list[Member], *, seed: int = 0,
     result = milp(cost, integrality=np.concatenate([np.ones(count), [0]]), bounds=(0, bounds_upper),
                   constraints=_constraints(jobs, members, pairs),
                   options={"time_limit": time_limit, "mip_rel_gap": 0.05})
+    if result.x is None and result.status == 1:  # HiGHS stopped at the time limit without teams for all
+        raise PlanTimeLimit(time_limit, "team_assignment")
     if result.x is None:
         raise PlanInfeasible("team_assignment", "no teams meet capacity, ties and last year's rule together "
                              f"(solver: {result.message}); add auditors, raise capacities or plan fewer visits")

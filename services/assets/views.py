@@ -15,7 +15,7 @@ def plan_view(plan: Plan, *, rows: list[PlanRow] | None = None) -> dict:
     summary = plan.summary or {}
     shown["summary"] = {"risk_covered": summary.get("risk_covered"), "seconds": summary.get("seconds"),
                         "organizations": len(plan.snapshot), "loads": summary.get("loads", []),
-                        "warnings": summary.get("warnings", [])}
+                        "warnings": summary.get("warnings", []), "skipped": summary.get("skipped", [])}
     if rows is not None:
         shown["key_audits"] = [row_view(r) for r in rows if r.kind == "key_audit"]
         shown["inspections"] = [row_view(r) for r in rows if r.kind == "inspection"]

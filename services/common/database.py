@@ -7,6 +7,7 @@ to give their connections back.
 """
 
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -103,3 +104,40 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function", max_concurrency=SESSION_CONCURRENCY)]
+
+
+class Sessions:
+    """The sessions of an unsafe request that computes for long (a plan's solve, a gathering over HTTP).
+
+    It reads in `read()`, computes with no transaction open, then writes in `write()`, re-checking
+    there what may have changed meanwhile: on SQLite the write lock is held only while writing, so
+    other writers are not kept waiting (until "database is locked") by the computation. Its sessions
+    are not counted in SESSION_CONCURRENCY; they wait for the pool (pool_timeout) in the worker thread,
+    which is acceptable for the few, rare routes that use it.
+    """
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            session.connection(execution_options={"sqlite_immediate": True})
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+
+def get_sessions(request: Request) -> Sessions:
+    return Sessions(request.app.state.engine)
+
+
+SessionsDep = Annotated[Sessions, Depends(get_sessions)]

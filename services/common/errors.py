@@ -6,7 +6,7 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
@@ -172,6 +172,15 @@ async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
                    "read it; reload and apply your change again", "stale_version", request)
 
 
+async def _database_busy(request: Request, exc: OperationalError) -> JSONResponse:
+    # The last line of defence: SQLite's writer waited out its busy timeout. Retrying is the answer.
+    if "database is locked" not in str(exc.orig):
+        return await _unexpected(request, exc)
+    log.warning("database_locked", path=request.url.path)
+    return problem(503, "Service unavailable", "数据库正忙，请稍后重试 / the database is busy; retry in a moment",
+                   "database_busy", request, headers={"Retry-After": "2"})
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected_error", path=request.url.path)
     return problem(500, "Internal error", "An unexpected error happened; quote the request id.",
@@ -180,7 +189,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 _HANDLERS = ((DomainError, _domain), (RequestValidationError, _validation), (StarletteHTTPException, _http),
              (DataError, _unstorable), (OverflowError, _out_of_range), (IntegrityError, _integrity),
-             (StaleDataError, _stale))
+             (StaleDataError, _stale), (OperationalError, _database_busy))
 
 
 async def problem_for(request: Request, exc: Exception) -> JSONResponse:

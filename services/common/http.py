@@ -95,11 +95,27 @@ class Idempotency:
         if row is None or row["at"] < (now - IDEMPOTENCY_TTL).isoformat():
             self._forget(session)
             return self.replay(session)
+        if row["status"] == IN_PROGRESS:
+            self._check_same_request(row)
+            raise _in_progress()
+        return self._answer(row)
+
+    def peek(self, session: Session) -> Response | None:
+        """The stored answer if the key's work is done, without claiming it: for a read before long work."""
+        row = self._stored(session) if self.key else None
+        if row is None or row["status"] == IN_PROGRESS:
+            return None
+        if row["at"] < (datetime.now(UTC) - IDEMPOTENCY_TTL).isoformat():
+            return None
+        return self._answer(row)
+
+    def _check_same_request(self, row) -> None:
         if row["body_hash"] != self.body_hash or row["path"] != self.path or row["method"] != self.method:
             raise Invalid("Idempotency-Key", "已用于另一个请求 / was already used for a different request",
                           code="idempotency_key_reused")
-        if row["status"] == IN_PROGRESS:
-            raise _in_progress()
+
+    def _answer(self, row) -> Response:
+        self._check_same_request(row)
         headers = {**orjson.loads(row["headers"] or "{}"), "Idempotent-Replayed": "true"}
         return Response(row["response"], status_code=row["status"], media_type="application/json",
                         headers=headers)

@@ -27,6 +27,7 @@ from starlette.datastructures import UploadFile
 
 from services.common.errors import DomainError, Invalid
 from services.common.http import Idempotency
+from services.common.limits import time_left
 from services.common.spreadsheets import read_rows
 
 Mode = Literal["all_or_nothing", "clean_rows"]
@@ -196,6 +197,7 @@ def run_import(session: Session, path: Path, importer: Importer, report: ImportR
     savepoint = session.begin_nested()
     try:
         for batch in _batches(_records(path, importer.columns, report)):
+            time_left("import")  # past the route's limit: everything rolls back and the caller is told
             _check_batch(batch, importer, report)
         report.clean_rows = report.rows - report.error_count
         report.applied, report.unchanged = importer.applied, importer.unchanged

@@ -1,8 +1,11 @@
-"""Reading another service's public API with httpx: one error for "it did not answer", and paging."""
+"""Reading another service's public API with httpx: one error for "it did not answer", and paging.
+
+Inside `limits.time_limit`, each read gets at most what is left of the work's limit."""
 
 import httpx
 
 from services.common.errors import DomainError
+from services.common.limits import time_left
 
 PAGE = 500
 
@@ -19,9 +22,12 @@ class PeerUnavailable(DomainError):
 def get_json(client: httpx.Client, path: str, *, service: str = "registry", missing_ok: bool = False,
              **params) -> dict | None:
     """One GET; a 404 is None when `missing_ok`, any other failure a PeerUnavailable."""
+    left = time_left(f"reading the {service}")
+    shorter = left is not None and (client.timeout.read is None or left < client.timeout.read)
     try:
-        response = client.get(path, params=params)
+        response = client.get(path, params=params, **({"timeout": left} if shorter else {}))
     except httpx.HTTPError as exc:
+        time_left(f"reading the {service}")  # cut short by the work's limit: that limit, not an unreachable peer
         raise PeerUnavailable(service, f"The {service} cannot be reached ({type(exc).__name__}).") from exc
     if missing_ok and response.status_code == 404:
         return None

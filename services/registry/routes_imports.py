@@ -13,6 +13,7 @@ from starlette.responses import FileResponse
 from services.common.auth import require_roles
 from services.common.database import SessionDep
 from services.common.imports import Mode, UploadDep, refused, upload_idempotency
+from services.common.limits import time_limit
 from services.common.tokens import Principal
 from services.registry import exports, imports
 from services.registry.access import STATISTICS_EDITORS
@@ -37,8 +38,9 @@ def import_file(kind: Literal["units", "organizations", "statistics"], request: 
     idem = upload_idempotency(request, actor(who), upload.sha256)
     if replay := idem.replay(session):
         return replay
-    report = imports.import_file(session, upload.path, kind=kind, principal=who, mode=mode, dry_run=dry_run,
-                                 year=year, file_sha256=upload.sha256)
+    with time_limit(request.app.state.settings.import_seconds):
+        report = imports.import_file(session, upload.path, kind=kind, principal=who, mode=mode, dry_run=dry_run,
+                                     year=year, file_sha256=upload.sha256)
     if report.status == "rejected" and not dry_run:
         raise refused(report)
     return idem.remember(session, report.as_dict(), status=200)

@@ -6,16 +6,18 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.common.fields import NonBlank
+
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class UnitIn(Body):
-    unit_code: str = Field(min_length=1, max_length=12)
+    unit_code: NonBlank = Field(max_length=12)
     parent_code: str | None = Field(default=None, max_length=12)
     kind: str | None = Field(default=None, description="district, town, subdistrict, village or community")
-    name: str = Field(min_length=1, max_length=100)
+    name: NonBlank = Field(max_length=100)
     name_pinyin: str | None = Field(default=None, max_length=200)
     name_en: str | None = Field(default=None, max_length=200)
     urban_rural_code: str | None = None
@@ -31,8 +33,8 @@ class UnitPatch(Body):
 
 
 class NewUnit(Body):
-    unit_code: str = Field(min_length=1, max_length=12)
-    name: str = Field(min_length=1, max_length=100)
+    unit_code: NonBlank = Field(max_length=12)
+    name: NonBlank = Field(max_length=100)
     parent_code: str | None = Field(default=None, max_length=12)
     kind: str | None = None
     name_pinyin: str | None = Field(default=None, max_length=200)
@@ -50,10 +52,10 @@ class AdjustmentIn(Body):
 
 
 class OrganizationIn(Body):
-    credit_code: str = Field(min_length=1, max_length=18)
-    name: str = Field(min_length=1, max_length=200)
+    credit_code: NonBlank = Field(max_length=18)
+    name: NonBlank = Field(max_length=200)
     level: Literal["town", "village", "group"]
-    unit_code: str = Field(min_length=1, max_length=12)
+    unit_code: NonBlank = Field(max_length=12)
     legal_representative: str | None = Field(default=None, max_length=100)
     representative_phone: str | None = Field(default=None, max_length=30)
     registered_on: date | None = None
@@ -61,7 +63,7 @@ class OrganizationIn(Body):
 
 
 class OrganizationPatch(Body):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: NonBlank | None = Field(default=None, max_length=200)
     legal_representative: str | None = Field(default=None, max_length=100)
     representative_phone: str | None = Field(default=None, max_length=30)
     registered_on: date | None = None
@@ -70,26 +72,26 @@ class OrganizationPatch(Body):
 
 class SchemeIn(Body):
     key: str = Field(pattern=r"^[a-z][a-z0-9_]{1,49}$")
-    name: str = Field(min_length=1, max_length=100)
+    name: NonBlank = Field(max_length=100)
     name_en: str | None = Field(default=None, max_length=200)
-    classes: list[str] = Field(min_length=1)
+    classes: list[NonBlank] = Field(min_length=1)
 
 
 class UnitClassIn(Body):
-    scheme_key: str
+    scheme_key: NonBlank
     year: int = Field(ge=1949, le=2100)
-    class_name: str = Field(min_length=1, max_length=100)
+    class_name: NonBlank = Field(max_length=100)
 
 
 class DesignationKindIn(Body):
     key: str = Field(pattern=r"^[a-z][a-z0-9_]{1,49}$")
-    name: str = Field(min_length=1, max_length=100)
+    name: NonBlank = Field(max_length=100)
     name_en: str | None = Field(default=None, max_length=200)
 
 
 class DesignationIn(Body):
-    unit_code: str = Field(min_length=1, max_length=12)
-    kind_key: str
+    unit_code: NonBlank = Field(max_length=12)
+    kind_key: NonBlank
     year: int = Field(ge=1949, le=2100)
     batch: str | None = Field(default=None, max_length=50)
     status: Literal["candidate", "awarded", "revoked"] = "candidate"
@@ -104,9 +106,9 @@ class DesignationPatch(Body):
 
 class MetricIn(Body):
     key: str = Field(pattern=r"^[a-z][a-z0-9_]{1,49}$")
-    name: str = Field(min_length=1, max_length=100)
-    name_en: str = Field(min_length=1, max_length=200)
-    unit: str = Field(min_length=1, max_length=20)
+    name: NonBlank = Field(max_length=100)
+    name_en: NonBlank = Field(max_length=200)
+    unit: NonBlank = Field(max_length=20)
     type: Literal["integer", "decimal", "money", "percent"]
 
 
@@ -115,4 +117,4 @@ class StatisticsIn(Body):
 
     year: int = Field(ge=1949, le=2100)
     values: dict[str, Decimal] = Field(min_length=1)
-    source: str = Field(min_length=1, max_length=200)
+    source: NonBlank = Field(max_length=200)

@@ -60,8 +60,12 @@ def check(query: UnitQuery) -> None:
     """Refuses filters that cannot be answered, naming the field."""
     if query.level and query.level not in LEVELS:
         raise Invalid("level", f"应为 {'/'.join(LEVELS)} 之一 / must be one of {', '.join(LEVELS)}")
-    if bool(query.scheme) != bool(query.class_name):
-        raise Invalid("class_name" if query.scheme else "scheme", "scheme 与 class_name 需同时给出 / give both")
+    # A scheme with a class label given, even an empty one: a label this registry stored (before labels
+    # were checked) must stay a filter a consumer can ask for. A blank label alone filters nothing.
+    if query.scheme and query.class_name is None:
+        raise Invalid("class_name", "scheme 与 class_name 需同时给出 / give both")
+    if query.class_name and not query.scheme:
+        raise Invalid("scheme", "scheme 与 class_name 需同时给出 / give both")
     if not query.metric and (query.metric_min is not None or query.metric_max is not None):
         raise Invalid("metric", "按数值筛选需给出指标 / a range needs a metric")
     if query.metric and query.metric_year is None:
