@@ -48,6 +48,18 @@ class TestGeneratePlan:
         assert response.headers["ETag"] == '"1"'
 
 
+def test_a_plan_retried_with_its_key_is_the_first_plan_again(assets, lead, staffed):
+    """The key is only looked at before the solve and claimed in the write after it."""
+    body, headers = {"year": 2026, "seed": 1, "settings": {}}, {**lead, "Idempotency-Key": "plan-2026"}
+    first = assets.post("/v1/plans", json=body, headers=headers)
+    again = assets.post("/v1/plans", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.content == first.content and again.headers["idempotent-replayed"] == "true"
+    assert again.headers["etag"] == first.headers["etag"]
+    reused = assets.post("/v1/plans", json={**body, "seed": 2}, headers=headers)
+    assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
+
+
 def find_row(plan: dict, town: str, kind: str = "inspection") -> dict:
     return next(r for r in plan[kind + "s"] if r["town_code"] == town)
 
