@@ -19,8 +19,8 @@ from services.assets import demo
 from services.assets.feasibility import Member, Staffing
 from services.assets.planning import choose_targets, greedy_targets
 from services.assets.proposal import loads, propose
-from services.assets.registry import candidates_from, read_district, snapshot_of
-from services.assets.risk import Candidate, score_candidates
+from services.assets.registry import read_district, snapshot_of
+from services.assets.risk import Candidate, candidates_from, score_candidates
 from services.assets.rules import PlanSettings
 from services.common.database import make_engine
 from services.common.migrate import upgrade

@@ -16,8 +16,7 @@ from services.assets.checks import review_plan, review_rows
 from services.assets.feasibility import Member
 from services.assets.models import Plan, PlanRow
 from services.assets.proposal import Pick, Proposal, loads, propose
-from services.assets.registry import candidates_from
-from services.assets.risk import score_candidates
+from services.assets.risk import candidates_from, score_candidates
 from services.assets.rules import PlanSettings
 from services.common import audit
 from services.common.errors import Conflict, Invalid, NotFound

@@ -1,7 +1,7 @@
 """What the plan reads from the registry (村庄名录), over its public HTTP API only.
 
 `read_district` takes any httpx.Client (the registry's URL with the caller's token, or an
-in-process client in tests and the demo loader) and returns plain data; `candidates_from`
+in-process client in tests and the demo loader) and returns plain data; the plan's `risk.candidates_from`
 turns that data and this service's history into the planner's candidates.
 """
 
@@ -10,7 +10,6 @@ from decimal import Decimal
 
 import httpx
 
-from services.assets.risk import Candidate
 from services.common.peers import all_pages, get_json
 
 METRICS = ("collective_assets", "collective_total_income", "government_investment", "public_complaints")
@@ -107,19 +106,3 @@ def snapshot_of(district: District, levels: list[str]) -> list[dict]:
                         "government_investment": str(values.get("government_investment", "0")),
                         "public_complaints": int(Decimal(str(values.get("public_complaints", 0))))})
     return entries
-
-
-def candidates_from(snapshot: list[dict], history: dict[str, dict]) -> list[Candidate]:
-    """Candidates from a plan's snapshot and `history` (credit code → last years and findings)."""
-    found = []
-    for entry in snapshot:
-        past = history.get(entry["credit_code"], {})
-        found.append(Candidate(
-            credit_code=entry["credit_code"], name=entry["name"], unit_code=entry["unit_code"],
-            unit_name=entry["unit_name"], town_code=entry["town_code"], town_name=entry["town_name"],
-            economic_size=Decimal(entry["economic_size"]),
-            government_investment=Decimal(entry["government_investment"]),
-            public_complaints=entry["public_complaints"], last_key_audit=past.get("last_key_audit"),
-            last_inspection=past.get("last_inspection"), serious_findings=past.get("serious_findings", 0),
-            overdue_rectifications=past.get("overdue_rectifications", 0)))
-    return found

@@ -111,3 +111,19 @@ def history_words(c: Candidate) -> tuple[str, str]:
 def ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
+
+
+def candidates_from(snapshot: list[dict], history: dict[str, dict]) -> list[Candidate]:
+    """Candidates from a plan's snapshot and `history` (credit code → last years and findings)."""
+    found = []
+    for entry in snapshot:
+        past = history.get(entry["credit_code"], {})
+        found.append(Candidate(
+            credit_code=entry["credit_code"], name=entry["name"], unit_code=entry["unit_code"],
+            unit_name=entry["unit_name"], town_code=entry["town_code"], town_name=entry["town_name"],
+            economic_size=Decimal(entry["economic_size"]),
+            government_investment=Decimal(entry["government_investment"]),
+            public_complaints=entry["public_complaints"], last_key_audit=past.get("last_key_audit"),
+            last_inspection=past.get("last_inspection"), serious_findings=past.get("serious_findings", 0),
+            overdue_rectifications=past.get("overdue_rectifications", 0)))
+    return found

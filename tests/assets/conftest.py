@@ -6,7 +6,8 @@ import pytest
 from services.assets import demo
 from services.assets.app import create_app
 from services.assets.feasibility import Member
-from services.assets.registry import candidates_from, read_district, snapshot_of
+from services.assets.registry import read_district, snapshot_of
+from services.assets.risk import candidates_from
 from services.assets.settings import AssetsSettings
 
 ZHAITANG, QINGSHUI = "110109104000", "110109109000"
