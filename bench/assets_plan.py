@@ -15,13 +15,13 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from services.assets import demo
-from services.assets.feasibility import Member, Staffing
-from services.assets.planning import choose_targets, greedy_targets
-from services.assets.proposal import loads, propose
-from services.assets.registry import read_district, snapshot_of
-from services.assets.risk import Candidate, candidates_from, score_candidates
-from services.assets.rules import PlanSettings
+from services.assets.clients.registry import read_district, snapshot_of
+from services.assets.plan import demo
+from services.assets.plan.feasibility import Member, Staffing
+from services.assets.plan.planning import choose_targets, greedy_targets
+from services.assets.plan.proposal import loads, propose
+from services.assets.plan.risk import Candidate, candidates_from, score_candidates
+from services.assets.plan.rules import PlanSettings
 from services.common.database import make_engine
 from services.common.migrate import upgrade
 from services.common.tokens import Principal, TokenSigner, ensure_keypair

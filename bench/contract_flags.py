@@ -5,7 +5,7 @@ import time
 from datetime import date, timedelta
 
 from bench.report import Bar, title
-from services.assets.contract_flags import STEPS, FlagSettings, columns_from, flag_contracts, flag_one_by_one
+from services.assets.ledgers.contract_flags import STEPS, FlagSettings, columns_from, flag_contracts, flag_one_by_one
 
 COUNT = 200_000
 LIMIT_SECONDS = 5.0

@@ -13,8 +13,8 @@ from gateway.settings import get_settings as gateway_settings
 from services.assessment import demo as assessment_demo
 from services.assessment import inputs as assessment_inputs
 from services.assessment.settings import get_settings as assessment_settings
-from services.assets import demo as assets_demo
-from services.assets.registry import read_district
+from services.assets.clients.registry import read_district
+from services.assets.plan import demo as assets_demo
 from services.assets.settings import get_settings as assets_settings
 from services.common import audit
 from services.common.database import make_engine
@@ -61,18 +61,20 @@ def load_demo():
     with Session(_engine("registry")) as session, session.begin():
         units = registry_demo.load_demo(session)
     typer.echo(f"registry: demo units created {units or 'none (already loaded)'}")
-    from services.assets import demo_engagements  # the fieldwork demo builds on the plan's engagements
+    from services.assets.fieldwork import demo as fieldwork_demo
 
     with _registry_reader("assets") as registry:
         district = read_district(registry, assets_settings().district_code, assets_demo.CURRENT_YEAR)
     with Session(_engine("assets")) as session, session.begin():
         made = assets_demo.load_demo(session, district)
-        made |= demo_engagements.load_fieldwork(session)
+        made |= fieldwork_demo.load_fieldwork(session)
     typer.echo(f"assets: demo created {made}")
-    from services.assets import demo_ledgers
+    from services.assets.disclosure import demo as disclosure_demo
+    from services.assets.ledgers import demo as ledgers_demo
 
     with Session(_engine("assets")) as session, session.begin():
-        made = demo_ledgers.load_ledgers(session, district)
+        made = ledgers_demo.load_ledgers(session, district)
+        made["publications"] = disclosure_demo.load_publications(session, district)
     typer.echo(f"assets: demo ledgers created {made}")
     with _registry_reader("assessment") as registry:
         documents = {d: assessment_inputs.read_registry(registry, d, y) for d, y in assessment_demo.PERIODS}

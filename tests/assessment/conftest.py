@@ -11,10 +11,10 @@ from sqlmodel import Session
 from services.assessment import demo
 from services.assessment.app import create_app
 from services.assessment.settings import AssessmentSettings
-from services.assets import demo as assets_demo
-from services.assets import demo_engagements
 from services.assets.app import create_app as create_assets
-from services.assets.registry import read_district
+from services.assets.clients.registry import read_district
+from services.assets.fieldwork import demo as fieldwork_demo
+from services.assets.plan import demo as assets_demo
 from services.assets.settings import AssetsSettings
 from services.common.database import make_engine
 from services.common.migrate import upgrade
@@ -30,7 +30,7 @@ def assets_service(databases, key_dir, tmp_path_factory, registry, token_for):
     engine = make_engine(url)
     with Session(engine) as session, session.begin():
         assets_demo.load_demo(session, district)
-        demo_engagements.load_fieldwork(session)
+        fieldwork_demo.load_fieldwork(session)
     engine.dispose()
     settings = AssetsSettings(database_url=url, var_dir=tmp_path_factory.mktemp("assets"), log_level="WARNING",
                               token_public_key=(key_dir / "gateway-public.pem").read_text())

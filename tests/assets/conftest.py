@@ -3,11 +3,11 @@ service that reads it over HTTP, headers per role, and builders of auditors."""
 
 import pytest
 
-from services.assets import demo
 from services.assets.app import create_app
-from services.assets.feasibility import Member
-from services.assets.registry import read_district, snapshot_of
-from services.assets.risk import candidates_from
+from services.assets.clients.registry import read_district, snapshot_of
+from services.assets.plan import demo
+from services.assets.plan.feasibility import Member
+from services.assets.plan.risk import candidates_from
 from services.assets.settings import AssetsSettings
 
 ZHAITANG, QINGSHUI = "110109104000", "110109109000"

@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
-from services.assets import checklists
-from services.assets.checklists import Item, check_value, gaps, visible
+from services.assets.fieldwork import checklist_templates
+from services.assets.fieldwork.checklist_templates import Item, check_value, gaps, visible
 from services.assets.models import ChecklistTemplate
 from services.common.database import make_engine
 from services.common.errors import Conflict, Invalid
@@ -13,7 +13,7 @@ from services.common.migrate import upgrade
 
 
 def test_the_two_templates_cover_the_seed_terms():
-    contents = {c["code"]: c for c, _ in checklists.template_files()}
+    contents = {c["code"]: c for c, _ in checklist_templates.template_files()}
     inspection = [s["title"]["zh"] for s in contents["inspection"]["sections"]]
     assert {"现金管理", "银行账户", "支出审批", "会计凭证", "资产资源台账", "涉地经济合同", "村级债务", "三务公开",
             "小微权力清单"} <= set(inspection)
@@ -22,7 +22,7 @@ def test_the_two_templates_cover_the_seed_terms():
     key = [s["title"]["zh"] for s in contents["key_audit"]["sections"]]
     assert key == ["收入真实性", "支出合规性", "资产完整性", "工程建设项目", "政府投资使用", "债务", "经济合同", "收益分配"]
     types = {i["type"] for c in contents.values() for s in c["sections"] for i in s["items"]}
-    assert types == set(checklists.TYPES)
+    assert types == set(checklist_templates.TYPES)
 
 
 def item(**values) -> Item:
@@ -56,16 +56,16 @@ def test_an_item_shown_only_after_a_yes_and_a_no_needing_a_note():
 
 def test_a_required_evidence_item_is_answered_by_an_attachment():
     items = {"photo": item(code="photo", type="evidence", required=True)}
-    assert [g["field"] for g in gaps(items, checklists.with_attachments({}, set()))] == ["photo"]
-    assert gaps(items, checklists.with_attachments({}, {"photo"})) == []
-    assert checklists.with_attachments({"photo": ("kept", "n")}, {"photo"}) == {"photo": ("kept", "n")}
+    assert [g["field"] for g in gaps(items, checklist_templates.with_attachments({}, set()))] == ["photo"]
+    assert gaps(items, checklist_templates.with_attachments({}, {"photo"})) == []
+    assert checklist_templates.with_attachments({"photo": ("kept", "n")}, {"photo"}) == {"photo": ("kept", "n")}
 
 
 def test_a_rule_naming_a_later_item_is_refused():
     content = {"code": "t", "version": 1, "sections": [{"items": [
         {"code": "a", "type": "text", "show_if": {"item": "b"}}, {"code": "b", "type": "text"}]}]}
     with pytest.raises(Invalid):
-        checklists.validate_template(content)
+        checklist_templates.validate_template(content)
 
 
 @pytest.mark.db
@@ -74,17 +74,17 @@ def test_a_published_template_is_frozen_and_a_new_version_is_added(databases, mo
     upgrade("assets", url)
     engine = make_engine(url)
     with Session(engine) as session, session.begin():
-        assert len(checklists.load_templates(session)) == 2
-        assert checklists.load_templates(session) == []
-    files = checklists.template_files()
+        assert len(checklist_templates.load_templates(session)) == 2
+        assert checklist_templates.load_templates(session) == []
+    files = checklist_templates.template_files()
     changed = tuple((c, "0" * 64) if c["code"] == "inspection" else (c, d) for c, d in files)
-    monkeypatch.setattr(checklists, "template_files", lambda: changed)
+    monkeypatch.setattr(checklist_templates, "template_files", lambda: changed)
     with Session(engine) as session, pytest.raises(Conflict):
-        checklists.load_templates(session)
+        checklist_templates.load_templates(session)
     newer = tuple(({**c, "version": 2}, "1" * 64) for c, _ in files if c["code"] == "inspection")
-    monkeypatch.setattr(checklists, "template_files", lambda: files + newer)
+    monkeypatch.setattr(checklist_templates, "template_files", lambda: files + newer)
     with Session(engine) as session, session.begin():
-        assert checklists.current_template(session, "inspection").version == 2
+        assert checklist_templates.current_template(session, "inspection").version == 2
         versions = session.scalars(select(ChecklistTemplate.version).where(ChecklistTemplate.code == "inspection"))
         assert sorted(versions) == [1, 2]
     engine.dispose()

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from services.assets.contract_flags import (
+from services.assets.ledgers.contract_flags import (
     STEPS,
     FlagSettings,
     columns_from,

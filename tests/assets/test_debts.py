@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.assets.debts import Movement, project, yearly_totals
+from services.assets.ledgers.debts import Movement, project, yearly_totals
 from tests.assets.test_ledgers import village_organizations
 
 

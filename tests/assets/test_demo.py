@@ -4,9 +4,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from services.assets import demo, demo_engagements
-from services.assets.findings import effective_status
+from services.assets.fieldwork import demo as fieldwork_demo
+from services.assets.fieldwork.findings import effective_status
 from services.assets.models import Auditor, Engagement, Finding, Plan, Rectification, Tie
+from services.assets.plan import demo
 from services.common import audit
 from services.common.database import make_engine
 from services.common.migrate import upgrade
@@ -47,7 +48,7 @@ def test_next_years_draft_puts_the_unvisited_first(loaded):
         visited = set(session.scalars(select(Engagement.credit_code)))
         draft = session.scalars(select(Plan).where(Plan.year == 2027)).one()
         unvisited = {e["credit_code"] for e in draft.snapshot} - visited
-        from services.assets.lifecycle import plan_rows
+        from services.assets.plan.lifecycle import plan_rows
 
         assert unvisited <= {r.credit_code for r in plan_rows(session, draft)}
 
@@ -65,8 +66,8 @@ def test_loading_again_changes_nothing(loaded, district):
 def test_fieldwork_in_every_state_with_findings_at_each_rectification_status(loaded):
     engine, _ = loaded
     with Session(engine) as session, session.begin():
-        made = demo_engagements.load_fieldwork(session)
-        again = demo_engagements.load_fieldwork(session)
+        made = fieldwork_demo.load_fieldwork(session)
+        again = fieldwork_demo.load_fieldwork(session)
     assert made["engagements"] == 10 and made["findings"] == 10
     assert again == {"engagements": 0, "findings": 0}
     with Session(engine) as session:

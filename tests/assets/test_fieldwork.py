@@ -4,7 +4,7 @@ comments, submit again, accept, rectify each finding, verify, close; and who may
 import pytest
 from sqlmodel import Session
 
-from services.assets import history
+from services.assets.plan import visit_history
 from tests.assets.fieldwork import answer, approve_plan, fill, step, team_headers
 
 pytestmark = pytest.mark.db
@@ -182,6 +182,6 @@ def test_serious_findings_and_overdue_rectifications_raise_next_years_risk(asset
                                                                        "actions": "销户"},
                  headers=member | {"If-Match": '"1"'})
     with Session(assets.app.state.engine) as session:
-        past = history.past_visits(session, 2027)[target["credit_code"]]
+        past = visit_history.past_visits(session, 2027)[target["credit_code"]]
         assert past["serious_findings"] == 1 and past["overdue_rectifications"] == 1
-        assert "overdue_rectifications" not in history.past_visits(session, 2026).get(target["credit_code"], {})
+        assert "overdue_rectifications" not in visit_history.past_visits(session, 2026).get(target["credit_code"], {})

@@ -3,7 +3,7 @@ town scope; creates with Idempotency-Key replay the first answer."""
 
 import pytest
 
-from services.assets.contracts import credit_check_character
+from services.assets.ledgers.contracts import credit_check_character
 from tests.assets.test_ledgers import COMPANY, ID_NUMBER, add_contract, village_organizations
 
 pytestmark = pytest.mark.db

@@ -10,7 +10,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from services.assets.contract_flags import STEP_NAMES, STEPS
+from services.assets.ledgers.contract_flags import STEP_NAMES, STEPS
 from tests.assets.test_ledgers import COMPANY, ID_NUMBER, village_organizations
 
 pytestmark = pytest.mark.db

@@ -4,8 +4,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from services.assets.contract_flags import STEPS
-from services.assets.contracts import credit_check_character, id_check_character
+from services.assets.ledgers.contract_flags import STEPS
+from services.assets.ledgers.contracts import credit_check_character, id_check_character
 
 pytestmark = pytest.mark.db
 ID_NUMBER = "11010119900101123" + id_check_character("11010119900101123")

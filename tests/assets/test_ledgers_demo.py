@@ -7,9 +7,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from services.assets import contracts, debts, demo, demo_engagements, demo_ledgers, inventory, reviews
-from services.assets.contract_flags import FLAGS, FlagSettings
+from services.assets.disclosure import demo as disclosure_demo
+from services.assets.fieldwork import demo as fieldwork_demo
+from services.assets.ledgers import contracts, debts, inventory, reviews
+from services.assets.ledgers import demo as ledgers_demo
+from services.assets.ledgers.contract_flags import FLAGS, FlagSettings
 from services.assets.models import InventoryRound, LandContract, Publication, ReviewCampaign
+from services.assets.plan import demo
 from services.common import audit
 from services.common.database import make_engine
 from services.common.migrate import upgrade
@@ -26,10 +30,11 @@ def loaded(databases, district):
     engine = make_engine(url)
     with Session(engine) as session, session.begin():
         demo.load_demo(session, district)
-        demo_engagements.load_fieldwork(session)
+        fieldwork_demo.load_fieldwork(session)
     started = time.monotonic()
     with Session(engine) as session, session.begin():
-        made = demo_ledgers.load_ledgers(session, district)
+        made = ledgers_demo.load_ledgers(session, district)
+        made["publications"] = disclosure_demo.load_publications(session, district)
     yield engine, made, time.monotonic() - started
     engine.dispose()
 
@@ -39,7 +44,7 @@ def test_thousands_of_contracts_with_a_realistic_share_flagged(loaded):
     assert made["contracts"] >= 2000 and made["assets"] > 0 and made["resources"] > 0
     assert seconds < 30
     with Session(engine) as session:
-        flagged = contracts.flags_by_contract(session, FlagSettings(), demo_ledgers.TODAY)
+        flagged = contracts.flags_by_contract(session, FlagSettings(), ledgers_demo.TODAY)
         total = session.execute(select(func.count()).select_from(LandContract)).scalar_one()
     share = len(flagged) / total
     assert 0.08 < share < 0.5, share
@@ -50,7 +55,7 @@ def test_debts_fall_towards_zero_since_2023(loaded):
     engine, made, _ = loaded
     assert made["debts"] > 0 and made["repayments"] > 0
     with Session(engine) as session:
-        series = debts.yearly_totals(debts.movements(session, EVERYONE), "district", demo_ledgers.TODAY)["district"]
+        series = debts.yearly_totals(debts.movements(session, EVERYONE), "district", ledgers_demo.TODAY)["district"]
     totals = [total for _, total in series]
     assert totals == sorted(totals, reverse=True) and totals[-1] < totals[0] / 2
 
@@ -72,7 +77,8 @@ def test_most_villages_have_published_disclosures_without_id_numbers(loaded):
 def test_loading_again_changes_nothing(loaded, district):
     engine, _, _ = loaded
     with Session(engine) as session, session.begin():
-        again = demo_ledgers.load_ledgers(session, district)
+        again = ledgers_demo.load_ledgers(session, district)
+        again["publications"] = disclosure_demo.load_publications(session, district)
     assert set(again.values()) == {0}
     with Session(engine) as session:
         assert audit.verify_chain(session).ok
@@ -95,8 +101,8 @@ def test_last_years_inventory_is_closed_and_this_years_under_way(loaded):
     with Session(engine) as session:
         rounds = list(session.scalars(select(InventoryRound)))
         views = [inventory.round_view(session, r) for r in rounds]
-    last = [v for v in views if v["year"] == demo_ledgers.TODAY.year - 1]
-    this = [v for v in views if v["year"] == demo_ledgers.TODAY.year]
+    last = [v for v in views if v["year"] == ledgers_demo.TODAY.year - 1]
+    this = [v for v in views if v["year"] == ledgers_demo.TODAY.year]
     assert made["inventory_rounds"] == len(rounds) and last and this
     assert all(v["status"] == "closed" and v["unchecked"] == 0 for v in last)
     assert all(v["status"] == "open" for v in this) and any(v["unchecked"] > 0 for v in this)

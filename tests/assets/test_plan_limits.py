@@ -10,10 +10,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 
 from gateway.settings import GatewaySettings
-from services.assets import lifecycle
-from services.assets.feasibility import PlanTimeLimit
-from services.assets.proposal import propose
-from services.assets.rules import PlanSettings
+from services.assets.plan import lifecycle
+from services.assets.plan.feasibility import PlanTimeLimit
+from services.assets.plan.proposal import propose
+from services.assets.plan.rules import PlanSettings
 from services.assets.settings import AssetsSettings
 from services.common.errors import install_error_handlers
 from tests.assets.conftest import generate, make_auditor

@@ -4,9 +4,9 @@ from collections import Counter
 
 import pytest
 
-from services.assets.feasibility import Member, PlanInfeasible
-from services.assets.proposal import loads, propose
-from services.assets.rules import PlanSettings
+from services.assets.plan.feasibility import Member, PlanInfeasible
+from services.assets.plan.proposal import loads, propose
+from services.assets.plan.rules import PlanSettings
 
 pytestmark = pytest.mark.db
 

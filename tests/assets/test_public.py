@@ -47,7 +47,7 @@ def published(assets, lead, district):
 
 
 def _credit_check(code17: str) -> str:
-    from services.assets.contracts import credit_check_character
+    from services.assets.ledgers.contracts import credit_check_character
 
     return credit_check_character(code17)
 

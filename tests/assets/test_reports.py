@@ -181,8 +181,8 @@ class TestSummary:
 
 
 def test_answers_read_as_a_report_says_them():
-    from services.assets.checklists import Item
-    from services.assets.reports import answer_text
+    from services.assets.fieldwork.checklist_templates import Item
+    from services.assets.reports.engagement_report import answer_text
 
     def item(kind: str, **extra) -> Item:
         return Item(code="x", type=kind, section="s", label_zh="项", label_en="item", **extra)

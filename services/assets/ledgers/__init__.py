@@ -1,0 +1,1 @@
+"""Ledgers (台账): asset inventory, land-related contracts and their special review, village debts."""

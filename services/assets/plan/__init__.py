@@ -1,0 +1,1 @@
+"""The annual audit plan (年度审计计划): risk, choice of targets, teams, approval and amendment."""
