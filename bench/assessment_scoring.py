@@ -28,7 +28,7 @@ from services.assessment import inputs, results, runs, schemes
 from services.assessment.formulas import evaluate_one
 from services.assessment.models import Period, Run
 from services.assessment.schemas import SchemeIn
-from services.assessment.scheme import WEIGHTED, SchemeSpec
+from services.assessment.scheme_spec import WEIGHTED, SchemeSpec
 from services.assessment.scoring import VETO_OFFSET, score
 from services.common.database import is_sqlite, make_engine
 from services.common.migrate import upgrade

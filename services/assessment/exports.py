@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from services.assessment.models import Run, RunResult
-from services.assessment.scheme import SchemeSpec
+from services.assessment.scheme_spec import SchemeSpec
 from services.common.spreadsheets import write_xlsx
 
 HEADINGS = {

@@ -15,7 +15,7 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from services.assessment.models import InputSnapshot, ManualEntry, Period
-from services.assessment.scheme import ASSETS_MEASURES, SchemeSpec
+from services.assessment.scheme_spec import ASSETS_MEASURES, SchemeSpec
 from services.assessment.scoring import Inputs
 from services.common import audit
 from services.common.errors import Invalid, NotFound

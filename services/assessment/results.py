@@ -8,7 +8,7 @@ from sqlmodel import Session
 from services.assessment import inputs as period_inputs
 from services.assessment import schemes
 from services.assessment.models import Run, RunResult, Scheme
-from services.assessment.scheme import IndicatorSpec, SchemeSpec
+from services.assessment.scheme_spec import IndicatorSpec, SchemeSpec
 from services.assessment.scoring import score
 from services.common.errors import NotFound
 

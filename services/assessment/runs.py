@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 from services.assessment import inputs as period_inputs
 from services.assessment import schemes
 from services.assessment.models import InputSnapshot, Period, Run, RunResult, Scheme
-from services.assessment.scheme import SchemeSpec
+from services.assessment.scheme_spec import SchemeSpec
 from services.assessment.scoring import Scores, score
 from services.common import audit
 from services.common.database import is_sqlite

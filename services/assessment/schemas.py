@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from services.assessment.scheme import DIRECTIONS, METHODS, POLICIES, SOURCES
+from services.assessment.scheme_spec import DIRECTIONS, METHODS, POLICIES, SOURCES
 from services.common.fields import NonBlank
 
 Code = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,49}$")

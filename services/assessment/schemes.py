@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from services.assessment.models import Indicator, Scheme
 from services.assessment.schemas import SchemeIn
-from services.assessment.scheme import IndicatorSpec, SchemeSpec, check
+from services.assessment.scheme_spec import IndicatorSpec, SchemeSpec, check
 from services.common import audit
 from services.common.errors import Conflict, Invalid, NotFound
 

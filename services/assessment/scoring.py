@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from services.assessment.formulas import compile_formula
-from services.assessment.scheme import FULL_MARKS, WEIGHTED, IndicatorSpec, SchemeSpec
+from services.assessment.scheme_spec import FULL_MARKS, WEIGHTED, IndicatorSpec, SchemeSpec
 from services.common.errors import DomainError
 
 VETO_OFFSET = 10 ** 15  # puts a vetoed village's rank after every other's

@@ -13,7 +13,7 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from services.common.database import Versioned
-from services.common.kernel import kernel_metadata
+from services.common.kernel_tables import kernel_metadata
 
 
 class Base(SQLModel, registry=registry()):

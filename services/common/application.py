@@ -11,10 +11,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from services.common import audit_routes, health
 from services.common.database import make_engine
 from services.common.errors import install_error_handlers, problem_for
-from services.common.guards import NulByteGuard
 from services.common.logging import RequestIdMiddleware, configure_logging
 from services.common.settings import ServiceSettings
 from services.common.tokens import TokenVerifier
+from services.common.unstorable_input import NulByteGuard
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 

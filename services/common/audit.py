@@ -9,8 +9,8 @@ import orjson
 from sqlalchemy import Connection, Integer, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from services.common.driver import driver_select
-from services.common.kernel import audit_head, audit_record
+from services.common.driver_select import driver_select
+from services.common.kernel_tables import audit_head, audit_record
 
 GENESIS = "0" * 64
 

@@ -9,8 +9,8 @@ from starlette.responses import Response
 from services.common import audit
 from services.common.auth import require_roles
 from services.common.database import SessionDep
+from services.common.fast_reads import read, read_now
 from services.common.http import decode_cursor, encode_cursor, json_response
-from services.common.reads import read, read_now
 from services.common.tokens import Principal
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])

@@ -18,7 +18,7 @@ from starlette.responses import Response
 
 from services.common.auth import CurrentPrincipal
 from services.common.errors import Conflict, Invalid, PreconditionFailed, PreconditionRequired
-from services.common.kernel import idempotency_record
+from services.common.kernel_tables import idempotency_record
 
 
 def etag(version: int) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy import JSON, Column, Index, Numeric, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-from services.common.kernel import kernel_metadata
+from services.common.kernel_tables import kernel_metadata
 
 
 class Base(SQLModel, registry=registry()):

@@ -10,11 +10,11 @@ from starlette.responses import Response, StreamingResponse
 
 from services.common.database import SessionDep
 from services.common.errors import Invalid
+from services.common.fast_reads import read_limiter
 from services.common.http import IdempotencyDep, check_if_match, decode_cursor, encode_cursor, etag
-from services.common.reads import read_limiter
 from services.registry import access, changes, classifications, designations, statistics, units
+from services.registry.routing import Admin, Editor, Reader, actor, after_id, json_response, page
 from services.registry.schemas import DesignationIn, DesignationKindIn, DesignationPatch, MetricIn, SchemeIn
-from services.registry.web import Admin, Editor, Reader, actor, after_id, json_response, page
 
 router = APIRouter(prefix="/v1")
 Limit = Annotated[int, Query(ge=1, le=500)]

@@ -17,7 +17,7 @@ from services.common.limits import time_limit
 from services.common.tokens import Principal
 from services.registry import exports, imports
 from services.registry.access import STATISTICS_EDITORS
-from services.registry.web import Reader, actor
+from services.registry.routing import Reader, actor
 
 router = APIRouter(prefix="/v1", tags=["imports"])
 Importer = Annotated[Principal, Depends(require_roles(*STATISTICS_EDITORS))]

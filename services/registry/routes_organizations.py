@@ -7,8 +7,8 @@ from fastapi import APIRouter, Path, Query, Request
 from services.common.database import SessionDep
 from services.common.http import IdempotencyDep, check_if_match, decode_cursor, etag
 from services.registry import access, organizations, units
+from services.registry.routing import Editor, Reader, actor, json_response, page
 from services.registry.schemas import OrganizationIn, OrganizationPatch
-from services.registry.web import Editor, Reader, actor, json_response, page
 
 router = APIRouter(prefix="/v1/organizations", tags=["organizations"])
 CreditCode = Annotated[str, Path(min_length=18, max_length=18, description="18-character unified social credit code")]

@@ -8,12 +8,10 @@ from starlette.responses import Response
 
 from services.common.auth import current_principal
 from services.common.database import SessionDep
+from services.common.fast_reads import read, read_now
 from services.common.http import IdempotencyDep, check_if_match, etag
-from services.common.reads import read, read_now
 from services.registry import access, adjustments, classifications, statistics, units
-from services.registry.schemas import AdjustmentIn, StatisticsIn, UnitClassIn, UnitIn, UnitPatch
-from services.registry.search import UnitQuery, search_units
-from services.registry.web import (
+from services.registry.routing import (
     Admin,
     Editor,
     Paging,
@@ -28,6 +26,8 @@ from services.registry.web import (
     position,
     query_parameters,
 )
+from services.registry.schemas import AdjustmentIn, StatisticsIn, UnitClassIn, UnitIn, UnitPatch
+from services.registry.search import UnitQuery, search_units
 
 router = APIRouter(prefix="/v1", tags=["units"])
 Limit = Annotated[int, Query(ge=1, le=500)]

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pydantic import BaseModel
 from sqlalchemy import Connection, Integer, and_, bindparam, exists, func, or_, select
 
-from services.common.driver import driver_select
+from services.common.driver_select import driver_select
 from services.common.errors import Invalid
 from services.registry.codes import LEVELS
 from services.registry.models import Designation, StatisticValue, Unit, UnitClass

@@ -7,7 +7,7 @@ import pytest
 
 from bench.assessment_scoring import half_up, loop_scores
 from services.assessment.formulas import FormulaError, compile_formula, evaluate_one
-from services.assessment.scheme import IndicatorSpec, SchemeSpec, check
+from services.assessment.scheme_spec import IndicatorSpec, SchemeSpec, check
 from services.assessment.scoring import Inputs, MissingInputs, competition_rank, round_half_up, score
 
 NAN = float("nan")

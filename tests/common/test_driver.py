@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import Boolean, Column, Date, Integer, MetaData, Numeric, String, Table, bindparam, func, insert, select
 
 from services.common.database import make_engine
-from services.common.driver import driver_select
+from services.common.driver_select import driver_select
 
 pytestmark = pytest.mark.db
 

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from services.common import audit, http
 from services.common.database import make_engine, update_versioned
 from services.common.http import encode_cursor
-from services.common.kernel import audit_record, idempotency_record, kernel_metadata
+from services.common.kernel_tables import audit_record, idempotency_record, kernel_metadata
 from services.common.settings import ServiceSettings
 from tests.common import kernel_app
 
