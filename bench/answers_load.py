@@ -45,7 +45,7 @@ from sqlmodel import Session, select
 from bench.databases import postgres_databases
 from bench.load import Result
 from bench.report import HEADER, Bar, machine_clock, ms, other_work, row, title
-from gateway import accounts
+from gateway.auth import accounts
 from gateway.demo import DEMO_USERS
 from gateway.models import User
 from services.common.database import make_engine

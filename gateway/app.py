@@ -7,22 +7,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
-from gateway import (
-    assessment_inputs_pages,
-    assessment_pages,
-    engagement_pages,
-    ledger_pages,
-    pages,
-    plan_pages,
-    proxy,
-    public_pages,
-    registry_pages,
-    report_pages,
-)
-from gateway.principals import RecentlyChecked
-from gateway.security import SecurityHeadersMiddleware
+from gateway import proxy
+from gateway.auth.principals import RecentlyChecked
+from gateway.auth.security import SecurityHeadersMiddleware
+from gateway.auth.signin import SignInRequired, redirect_to_sign_in
+from gateway.pages import assessment, assessment_inputs, fieldwork, home, ledgers, plans, public, reports, villages
 from gateway.settings import GatewaySettings, get_settings
-from gateway.signin import SignInRequired, redirect_to_sign_in
 from gateway.upstream import make_upstreams
 from services.common.application import HotPathApp, hot_path
 from services.common.database import make_engine
@@ -70,19 +60,19 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     @app.get("/readyz", include_in_schema=False)
     async def readyz(request: Request) -> JSONResponse:
         checks = await run_in_threadpool(database_checks, "gateway", request.app.state.engine)
-        checks.update(await pages.service_states(request))
+        checks.update(await home.service_states(request))
         return readiness(checks)
 
     app.include_router(health_router)
-    app.include_router(pages.router)
-    app.include_router(registry_pages.router)
-    app.include_router(plan_pages.router)
-    app.include_router(engagement_pages.router)
-    app.include_router(public_pages.router)
-    app.include_router(assessment_pages.router)
-    app.include_router(assessment_inputs_pages.router)
-    app.include_router(ledger_pages.router)
-    app.include_router(report_pages.router)
+    app.include_router(home.router)
+    app.include_router(villages.router)
+    app.include_router(plans.router)
+    app.include_router(fieldwork.router)
+    app.include_router(public.router)
+    app.include_router(assessment.router)
+    app.include_router(assessment_inputs.router)
+    app.include_router(ledgers.router)
+    app.include_router(reports.router)
     # The API is the gateway's hot path: answered before FastAPI's stack, which only pages need.
     app.hot_prefix = (proxy.PREFIX, SecurityHeadersMiddleware(hot_path(proxy.proxy, "gateway")))
     return app

@@ -2,7 +2,7 @@
 
 from sqlmodel import Session, select
 
-from gateway import accounts
+from gateway.auth import accounts
 from gateway.models import User
 
 DEMO_PASSWORD = "zhenxing-demo"

@@ -10,8 +10,8 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from gateway.principals import api_principal, web_session
-from gateway.security import CSRF_HEADER, check_csrf
+from gateway.auth.principals import api_principal, web_session
+from gateway.auth.security import CSRF_HEADER, check_csrf
 from gateway.upstream import Upstream, upstream_errors
 from services.common.errors import MethodNotAllowed, NotFound
 from services.common.tokens import Principal, TokenSigner

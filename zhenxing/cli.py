@@ -8,7 +8,8 @@ from contextlib import contextmanager
 import typer
 from sqlmodel import Session
 
-from gateway import accounts, demo
+from gateway import demo
+from gateway.auth import accounts
 from gateway.settings import get_settings as gateway_settings
 from services.assessment import demo as assessment_demo
 from services.assessment import inputs as assessment_inputs

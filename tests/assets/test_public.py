@@ -142,7 +142,7 @@ def test_the_service_answers_304_while_the_published_set_is_unchanged(assets, le
 
 
 def test_the_gateway_page_follows_a_publication_and_a_withdrawal(gateway, assets, lead, published, monkeypatch):
-    from gateway import public_pages
+    from gateway.pages import public as public_pages
 
     org, _other = published
     page = f"/public/villages/{org['unit_code']}"
@@ -162,7 +162,7 @@ def test_the_gateway_page_follows_a_publication_and_a_withdrawal(gateway, assets
 
 
 def test_a_page_read_a_moment_ago_stays_readable_while_the_service_is_away(gateway, published, monkeypatch):
-    from gateway import public_pages
+    from gateway.pages import public as public_pages
 
     org, other = published
     page = f"/public/villages/{org['unit_code']}"

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from gateway import accounts
+from gateway.auth import accounts
 from gateway.demo import DEMO_USERS
 from gateway.models import User
 from services.common.database import make_engine

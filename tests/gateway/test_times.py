@@ -1,6 +1,6 @@
 """Times on pages: the services keep UTC, people read Beijing time."""
 
-from gateway.pages import local_date, local_time, templates
+from gateway.pages.rendering import local_date, local_time, templates
 
 
 def test_a_stamp_without_an_offset_is_utc_and_shown_in_beijing_time():

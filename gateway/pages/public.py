@@ -16,20 +16,21 @@ import io
 import re
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import segno
 from fastapi import APIRouter, Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
-from gateway.backend import call
 from gateway.i18n import gettext_for
-from gateway.pages import language
+from gateway.pages.backend import call
+from gateway.pages.rendering import language
 from gateway.upstream import UpstreamError
 from services.common.tokens import Principal
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=__file__.rsplit("/", 1)[0] + "/templates")
+templates = Jinja2Templates(directory=str(Path(__file__).parents[1] / "templates"))
 PUBLIC = Principal(subject="public", role="viewer", kind="public")
 UNIT_CODE = re.compile(r"^\d{12}$")
 REVALIDATE_SECONDS = 1.0

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
-from gateway.assessment_pages import SERVICE, district_periods, problem_of, read_api
-from gateway.backend import call, get_json, localized
-from gateway.pages import CsrfChecked, is_htmx, language, render
-from gateway.signin import SignedIn
+from gateway.auth.signin import SignedIn
+from gateway.pages.assessment import SERVICE, district_periods, problem_of, read_api
+from gateway.pages.backend import call, get_json, localized
+from gateway.pages.rendering import CsrfChecked, is_htmx, language, render
 
 router = APIRouter(include_in_schema=False)
 

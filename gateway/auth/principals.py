@@ -7,7 +7,7 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from gateway import accounts, sessions
+from gateway.auth import accounts, sessions
 from gateway.models import User, WebSession
 from services.common.errors import Unauthorized
 from services.common.tokens import Principal

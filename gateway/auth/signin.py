@@ -7,9 +7,9 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse
 
-from gateway import accounts
+from gateway.auth import accounts
+from gateway.auth.principals import web_session
 from gateway.models import User
-from gateway.principals import web_session
 from services.common.tokens import Principal
 
 

@@ -11,11 +11,11 @@ from decimal import Decimal
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from gateway.backend import get_json
-from gateway.charts import bar_chart, bar_width
+from gateway.auth.signin import SignedIn
 from gateway.i18n import gettext_for
-from gateway.pages import language, render, this_year
-from gateway.signin import SignedIn
+from gateway.pages.backend import get_json
+from gateway.pages.charts import bar_chart, bar_width
+from gateway.pages.rendering import language, render, this_year
 from services.common.errors import Forbidden
 
 router = APIRouter(include_in_schema=False)

@@ -12,11 +12,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, UploadFile
 from starlette.responses import RedirectResponse, Response
 
-from gateway.backend import call, get_json, localized
-from gateway.charts import bar_chart, bar_width
-from gateway.pages import CsrfChecked, is_htmx, language, local_time, render, this_year
-from gateway.registry_pages import import_report
-from gateway.signin import SignedIn
+from gateway.auth.signin import SignedIn
+from gateway.pages.backend import call, get_json, localized
+from gateway.pages.charts import bar_chart, bar_width
+from gateway.pages.rendering import CsrfChecked, is_htmx, language, local_time, render, this_year
+from gateway.pages.villages import import_report
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, UploadFile
 from starlette.responses import RedirectResponse, Response
 
-from gateway.backend import call, get_json, localized
-from gateway.charts import bar_chart, bar_width
-from gateway.pages import CsrfChecked, is_htmx, language, render
-from gateway.signin import SignedIn
+from gateway.auth.signin import SignedIn
+from gateway.pages.backend import call, get_json, localized
+from gateway.pages.charts import bar_chart, bar_width
+from gateway.pages.rendering import CsrfChecked, is_htmx, language, render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25

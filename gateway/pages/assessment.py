@@ -14,10 +14,10 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
-from gateway.backend import call, get_json, localized
-from gateway.charts import bar_chart, bar_width
-from gateway.pages import CsrfChecked, is_htmx, language, render
-from gateway.signin import SignedIn
+from gateway.auth.signin import SignedIn
+from gateway.pages.backend import call, get_json, localized
+from gateway.pages.charts import bar_chart, bar_width
+from gateway.pages.rendering import CsrfChecked, is_htmx, language, render
 from services.common.errors import Forbidden
 
 router = APIRouter(include_in_schema=False)

@@ -12,9 +12,9 @@ with upload progress; items shown only when another answer has a value are hidde
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from gateway.backend import call, get_json, localized
-from gateway.pages import CsrfChecked, language, render
-from gateway.signin import SignedIn
+from gateway.auth.signin import SignedIn
+from gateway.pages.backend import call, get_json, localized
+from gateway.pages.rendering import CsrfChecked, language, render
 from services.common.errors import Forbidden, NotFound
 
 router = APIRouter(include_in_schema=False)

@@ -1,0 +1,1 @@
+"""The pages (Jinja2 + htmx), one module per domain; rendering.py is what they share."""
