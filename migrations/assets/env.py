@@ -1,4 +1,4 @@
 from migrations.env_common import run
-from services.assets.models import target_metadata
+from services.assets.tables import target_metadata
 
 run("assets", target_metadata)

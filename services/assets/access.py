@@ -8,9 +8,7 @@ engagements in their towns; viewers and the assessment office read every engagem
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy import exists, select
 
-from services.assets.models import Engagement, EngagementMember
 from services.common.auth import CurrentPrincipal, require_roles
 from services.common.errors import Forbidden
 from services.common.tokens import Principal
@@ -27,21 +25,6 @@ def actor(principal: Principal) -> str:
 
 def sees_everyone(principal: Principal) -> bool:
     return principal.role in ("admin", "audit_lead")
-
-
-def engagement_scope(query, principal: Principal):
-    """Narrows an engagement query to what the principal may see."""
-    if principal.role == "auditor":
-        mine = exists().where(EngagementMember.engagement_id == Engagement.id,
-                              EngagementMember.username == principal.subject)
-        return query.where(mine)
-    if principal.role == "town_officer":
-        return query.where(Engagement.town_code.in_(principal.towns or ("",)))
-    return query
-
-
-def visible_engagements(principal: Principal):
-    return engagement_scope(select(Engagement), principal)
 
 
 # The ledgers (台账): assets and resources, land-related contracts, debts. Town officers keep and read

@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from services.assets.fieldwork import checklist_templates
 from services.assets.fieldwork.checklist_templates import Item, check_value, gaps, visible
-from services.assets.models import ChecklistTemplate
+from services.assets.fieldwork.models import ChecklistTemplate
 from services.common.database import make_engine
 from services.common.errors import Conflict, Invalid
 from services.common.migrate import upgrade

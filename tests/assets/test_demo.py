@@ -6,8 +6,9 @@ from sqlmodel import Session
 
 from services.assets.fieldwork import demo as fieldwork_demo
 from services.assets.fieldwork.findings import effective_status
-from services.assets.models import Auditor, Engagement, Finding, Plan, Rectification, Tie
+from services.assets.fieldwork.models import Engagement, Finding, Rectification
 from services.assets.plan import demo
+from services.assets.plan.models import Auditor, Plan, Tie
 from services.common import audit
 from services.common.database import make_engine
 from services.common.migrate import upgrade

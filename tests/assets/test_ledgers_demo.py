@@ -8,11 +8,12 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from services.assets.disclosure import demo as disclosure_demo
+from services.assets.disclosure.models import Publication
 from services.assets.fieldwork import demo as fieldwork_demo
 from services.assets.ledgers import contracts, debts, inventory, reviews
 from services.assets.ledgers import demo as ledgers_demo
 from services.assets.ledgers.contract_flags import FLAGS, FlagSettings
-from services.assets.models import InventoryRound, LandContract, Publication, ReviewCampaign
+from services.assets.ledgers.models import InventoryRound, LandContract, ReviewCampaign
 from services.assets.plan import demo
 from services.common import audit
 from services.common.database import make_engine

@@ -112,7 +112,7 @@ def test_a_swapped_organization_takes_its_own_risk_and_reason(assets, lead, plan
 def _snapshot_codes(assets, plan) -> list[str]:
     from sqlmodel import Session
 
-    from services.assets.models import Plan
+    from services.assets.plan.models import Plan
 
     with Session(assets.app.state.engine) as session:
         return [e["credit_code"] for e in session.get(Plan, plan["id"]).snapshot]

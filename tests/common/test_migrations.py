@@ -13,7 +13,7 @@ from services.common.migrate import current_revision, head_revision, upgrade, ve
 pytestmark = pytest.mark.db
 
 MODELS = {"gateway": "gateway.models", "registry": "services.registry.models",
-          "assessment": "services.assessment.models", "assets": "services.assets.models"}
+          "assessment": "services.assessment.models", "assets": "services.assets.tables"}
 
 
 def merged(metadatas) -> MetaData:

@@ -11,8 +11,9 @@ from sqlmodel import Session
 
 from services.assets.clients.registry import District
 from services.assets.disclosure import publications
+from services.assets.disclosure.models import Publication
+from services.assets.fieldwork.models import Engagement
 from services.assets.ledgers.demo import ACTOR, TODAY, village_snapshots
-from services.assets.models import Engagement, Publication
 
 SEED = 20260710
 

@@ -15,9 +15,11 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlmodel import Session
 
+from services.assets.disclosure.models import Publication
+from services.assets.fieldwork.models import Engagement, Finding, Rectification
 from services.assets.ledgers import debts
 from services.assets.ledgers.contracts import mask_id_number, mask_name
-from services.assets.models import AssetItem, Engagement, Finding, LandContract, Publication, Rectification, VillageDebt
+from services.assets.ledgers.models import AssetItem, LandContract, VillageDebt
 from services.common import audit
 from services.common.errors import Conflict, Invalid, NotFound
 

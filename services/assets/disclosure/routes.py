@@ -11,9 +11,9 @@ from services.assets.access import Lead, LedgerReader, Reviewer, actor
 from services.assets.disclosure import publications
 from services.assets.ledgers import reviews
 from services.assets.ledgers.contract_flags import FLAGS, FlagSettings
+from services.assets.ledgers.models import ReviewCampaign
 from services.assets.ledgers.organizations import organization_snapshot
 from services.assets.ledgers.schemas import CampaignIn, OutcomeIn, PublicationIn, PublishIn
-from services.assets.models import ReviewCampaign
 from services.common.database import SessionDep
 from services.common.errors import NotFound
 from services.common.http import decode_cursor, encode_cursor, json_response

@@ -14,10 +14,10 @@ from sqlalchemy import bindparam, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from services.assets.access import engagement_scope
 from services.assets.fieldwork import checklist_templates
+from services.assets.fieldwork.access import engagement_scope
 from services.assets.fieldwork.engagements import EDITABLE
-from services.assets.models import Answer, Engagement, EngagementMember, Fieldwork
+from services.assets.fieldwork.models import Answer, Engagement, EngagementMember, Fieldwork
 from services.common import audit
 from services.common.errors import Conflict, Forbidden, NotFound, PreconditionFailed
 from services.common.tokens import Principal

@@ -16,7 +16,7 @@ import yaml
 from sqlalchemy import select
 from sqlmodel import Session
 
-from services.assets.models import ChecklistItem, ChecklistTemplate
+from services.assets.fieldwork.models import ChecklistItem, ChecklistTemplate
 from services.common.errors import Conflict, Invalid, NotFound
 
 FOLDER = Path(__file__).parent / "checklists"

@@ -11,10 +11,10 @@ from decimal import Decimal
 from sqlalchemy import exists, func, select
 from sqlmodel import Session
 
+from services.assets.demo import ACTOR, CURRENT_YEAR
 from services.assets.fieldwork import checklist_templates, engagements, findings, submission
 from services.assets.fieldwork.answers import save_answer
-from services.assets.models import Engagement, EngagementMember, Fieldwork, Rectification
-from services.assets.plan.demo import ACTOR, CURRENT_YEAR
+from services.assets.fieldwork.models import Engagement, EngagementMember, Fieldwork, Rectification
 from services.common.tokens import Principal
 
 LOADER = Principal(subject="demo-loader", role="admin", name="演示数据")

@@ -10,15 +10,23 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from services.assets.access import engagement_scope, sees_everyone
+from services.assets.access import sees_everyone
 from services.assets.fieldwork import checklist_templates
-from services.assets.models import Answer, Engagement, EngagementMember, Fieldwork, Finding, Rectification
+from services.assets.fieldwork.access import engagement_scope
+from services.assets.fieldwork.models import Answer, Engagement, EngagementMember, Fieldwork, Finding, Rectification
 from services.common import audit
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.tokens import Principal
 
 EDITABLE = ("in_progress", "returned")
 CLOSED_RECTIFICATIONS = ("verified", "accepted")
+ENGAGEMENT_FIELDS = ("id", "plan_id", "year", "kind", "credit_code", "organization_name", "unit_code", "town_code",
+                     "quarter", "status", "team", "version")
+
+
+def engagement_view(engagement: Engagement) -> dict:
+    """An engagement as the API shows it."""
+    return {name: getattr(engagement, name) for name in ENGAGEMENT_FIELDS}
 
 
 def get_engagement(session: Session, principal: Principal, engagement_id: int) -> Engagement:

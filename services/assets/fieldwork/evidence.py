@@ -24,10 +24,10 @@ from PIL import Image, ImageOps
 from sqlalchemy import select
 from sqlmodel import Session
 
-from services.assets.access import engagement_scope
 from services.assets.fieldwork import checklist_templates, engagements, findings
+from services.assets.fieldwork.access import engagement_scope
 from services.assets.fieldwork.answers import _context as answer_context
-from services.assets.models import Engagement, Evidence, Rectification
+from services.assets.fieldwork.models import Engagement, Evidence, Rectification
 from services.common import audit
 from services.common.errors import Conflict, DomainError, Invalid, NotFound
 from services.common.tokens import Principal

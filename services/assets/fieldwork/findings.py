@@ -13,9 +13,9 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlmodel import Session
 
-from services.assets.access import engagement_scope
 from services.assets.fieldwork import engagements
-from services.assets.models import Engagement, Finding, Rectification
+from services.assets.fieldwork.access import engagement_scope
+from services.assets.fieldwork.models import Engagement, Finding, Rectification
 from services.common import audit
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.tokens import Principal

@@ -12,9 +12,9 @@ from sqlmodel import Session
 from services.assets.access import EngagementReader, actor
 from services.assets.fieldwork import checklist_templates, engagements, submission
 from services.assets.fieldwork.answers import save_answer
+from services.assets.fieldwork.engagements import engagement_view
 from services.assets.fieldwork.findings import finding_view, list_findings
 from services.assets.fieldwork.schemas import AnswerIn, ReturnIn
-from services.assets.plan.presenters import engagement_view
 from services.common.database import SESSION_CONCURRENCY, SessionDep, is_sqlite
 from services.common.errors import Invalid, PreconditionRequired
 from services.common.http import check_if_match, json_response

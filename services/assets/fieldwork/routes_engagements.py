@@ -4,9 +4,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from services.assets.access import EngagementReader, visible_engagements
-from services.assets.models import Engagement
-from services.assets.plan.presenters import engagement_view
+from services.assets.access import EngagementReader
+from services.assets.fieldwork.access import visible_engagements
+from services.assets.fieldwork.engagements import engagement_view
+from services.assets.fieldwork.models import Engagement
 from services.common.database import SessionDep
 from services.common.http import decode_cursor, encode_cursor
 

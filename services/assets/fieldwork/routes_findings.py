@@ -7,8 +7,8 @@ from starlette.responses import Response
 
 from services.assets.access import EngagementReader, actor
 from services.assets.fieldwork import engagements, findings
+from services.assets.fieldwork.models import Rectification
 from services.assets.fieldwork.schemas import FindingIn, FindingPatch, RectificationPatch, VerificationIn
-from services.assets.models import Rectification
 from services.common.database import SessionDep
 from services.common.http import IdempotencyDep, check_if_match, decode_cursor, encode_cursor, json_response
 

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from services.assets.fieldwork import checklist_templates, engagements
 from services.assets.fieldwork.findings import add_finding
-from services.assets.models import Engagement, Evidence, Finding
+from services.assets.fieldwork.models import Engagement, Evidence, Finding
 from services.common.errors import Invalid
 from services.common.tokens import Principal
 

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from services.assets.access import ledger_scope, sees_identities
 from services.assets.ledgers import contract_flags
-from services.assets.models import ContractPayment, LandContract
+from services.assets.ledgers.models import ContractPayment, LandContract
 from services.common import audit
 from services.common.errors import Invalid, NotFound
 from services.common.tokens import Principal

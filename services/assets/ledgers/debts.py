@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from services.assets.access import ledger_scope
-from services.assets.models import DebtRepayment, VillageDebt
+from services.assets.ledgers.models import DebtRepayment, VillageDebt
 from services.common import audit
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.tokens import Principal

@@ -17,7 +17,7 @@ from services.assets.clients.registry import District
 from services.assets.ledgers import reviews
 from services.assets.ledgers.contract_flags import STEPS, FlagSettings
 from services.assets.ledgers.contracts import credit_check_character, id_check_character, mask_name
-from services.assets.models import (
+from services.assets.ledgers.models import (
     AssetItem,
     ContractPayment,
     DebtRepayment,

@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from services.assets.access import ledger_scope
 from services.assets.ledgers import ledger_imports
-from services.assets.models import AssetItem, ResourceItem
+from services.assets.ledgers.models import AssetItem, ResourceItem
 from services.common.spreadsheets import write_xlsx
 from services.common.tokens import Principal
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from services.assets.access import ledger_scope
-from services.assets.models import AssetItem, InventoryCheck, InventoryRound, ResourceItem
+from services.assets.ledgers.models import AssetItem, InventoryCheck, InventoryRound, ResourceItem
 from services.common import audit
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.tokens import Principal

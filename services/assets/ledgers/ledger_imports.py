@@ -21,8 +21,8 @@ from sqlmodel import Session
 from services.assets.access import LEDGER_EDITORS, actor, sees_identities
 from services.assets.ledgers import contracts
 from services.assets.ledgers.contract_flags import STEP_NAMES, STEPS
+from services.assets.ledgers.models import AssetItem, LandContract, ResourceItem, VillageDebt
 from services.assets.ledgers.organizations import ledger_snapshot, require_named
-from services.assets.models import AssetItem, LandContract, ResourceItem, VillageDebt
 from services.common import audit
 from services.common.database import update_versioned
 from services.common.errors import Forbidden, Invalid

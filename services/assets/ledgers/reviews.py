@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from services.assets.ledgers import contracts
 from services.assets.ledgers.contract_flags import FlagSettings
-from services.assets.models import LandContract, ReviewCampaign, ReviewItem
+from services.assets.ledgers.models import LandContract, ReviewCampaign, ReviewItem
 from services.common import audit
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.tokens import Principal

@@ -5,8 +5,9 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from services.assets.models import Amendment, Engagement, EngagementMember, Plan, PlanRow
+from services.assets.fieldwork.models import Engagement, EngagementMember
 from services.assets.plan import lifecycle
+from services.assets.plan.models import Amendment, Plan, PlanRow
 from services.common import audit
 from services.common.errors import Conflict, Invalid
 

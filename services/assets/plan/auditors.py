@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from services.assets.models import Auditor, Tie
 from services.assets.plan.feasibility import Member
+from services.assets.plan.models import Auditor, Tie
 from services.common import audit
 from services.common.errors import Conflict, NotFound
 

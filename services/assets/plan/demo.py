@@ -11,12 +11,11 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from services.assets.clients.registry import District, snapshot_of
-from services.assets.models import Plan
+from services.assets.demo import ACTOR, CURRENT_YEAR, NEXT_YEAR
 from services.assets.plan import approval, auditors, lifecycle
+from services.assets.plan.models import Plan
 from services.assets.plan.rules import PlanSettings
 
-ACTOR = "system:demo-loader"
-CURRENT_YEAR, NEXT_YEAR = 2026, 2027
 SEED = 20260101
 # The loader runs outside any request: it may take as long as the planner allowed before the limits were tiered.
 DEMO_SOLVE_SECONDS = 60.0

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from services.assets.models import Plan, PlanRow
+from services.assets.plan.models import Plan, PlanRow
 from services.common.spreadsheets import write_xlsx
 
 HEADERS = ["类型 Kind", "序号 No.", "统一社会信用代码 Credit code", "组织名称 Organization", "村 Village",

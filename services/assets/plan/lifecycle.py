@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from services.assets.models import Plan, PlanRow
 from services.assets.plan import auditors, visit_history
 from services.assets.plan.feasibility import Member
+from services.assets.plan.models import Plan, PlanRow
 from services.assets.plan.proposal import Pick, Proposal, loads, propose
 from services.assets.plan.risk import candidates_from, score_candidates
 from services.assets.plan.rule_checks import review_plan, review_rows

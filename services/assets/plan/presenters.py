@@ -1,13 +1,11 @@
-"""How plans, rows, the engagements an approved plan makes, and amendments look in the API's answers."""
+"""How plans, their rows and amendments look in the API's answers."""
 
-from services.assets.models import Amendment, Engagement, Plan, PlanRow
+from services.assets.plan.models import Amendment, Plan, PlanRow
 
 PLAN_FIELDS = ("id", "year", "status", "district_code", "seed", "settings", "statistics_year", "created_by",
                "approved_by", "approved_at", "approval_reason", "demo", "version", "created_at", "updated_at")
 ROW_FIELDS = ("id", "kind", "position", "credit_code", "organization_name", "unit_code", "unit_name", "town_code",
               "town_name", "risk_score", "risk_rank", "reason", "quarter", "team", "warnings", "changed_by")
-ENGAGEMENT_FIELDS = ("id", "plan_id", "year", "kind", "credit_code", "organization_name", "unit_code", "town_code",
-                     "quarter", "status", "team", "version")
 
 
 def plan_view(plan: Plan, *, rows: list[PlanRow] | None = None) -> dict:
@@ -24,10 +22,6 @@ def plan_view(plan: Plan, *, rows: list[PlanRow] | None = None) -> dict:
 
 def row_view(row: PlanRow) -> dict:
     return {name: getattr(row, name) for name in ROW_FIELDS}
-
-
-def engagement_view(engagement: Engagement) -> dict:
-    return {name: getattr(engagement, name) for name in ENGAGEMENT_FIELDS}
 
 
 def amendment_view(amendment: Amendment) -> dict:

@@ -9,9 +9,10 @@ from starlette.responses import JSONResponse, Response
 
 from services.assets.access import Lead, actor
 from services.assets.clients.registry import District, read_district, registry_client, snapshot_of
+from services.assets.fieldwork.engagements import engagement_view
 from services.assets.plan import approval, lifecycle
 from services.assets.plan.exports import write_plan
-from services.assets.plan.presenters import amendment_view, engagement_view, plan_view, row_view
+from services.assets.plan.presenters import amendment_view, plan_view, row_view
 from services.assets.plan.schemas import AmendmentIn, ApproveIn, PlanIn, PlanRegenerate, RowPatch
 from services.common.database import SessionDep, SessionsDep
 from services.common.http import IdempotencyDep, check_if_match, etag

@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from services.assets.models import Engagement, EngagementMember, Finding, Rectification
+from services.assets.fieldwork.models import Engagement, EngagementMember, Finding, Rectification
 
 OPEN_RECTIFICATIONS = ("open", "submitted")
 

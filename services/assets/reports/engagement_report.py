@@ -19,7 +19,8 @@ from sqlmodel import Session
 
 from services.assets.fieldwork import checklist_templates, engagements
 from services.assets.fieldwork.findings import effective_status
-from services.assets.models import ChecklistTemplate, Engagement, Finding, PlanRow, Rectification
+from services.assets.fieldwork.models import ChecklistTemplate, Engagement, Finding, Rectification
+from services.assets.plan.models import PlanRow
 from services.common.spreadsheets import write_xlsx
 
 TEMPLATES = Path(__file__).parent / "templates"

@@ -11,9 +11,9 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlmodel import Session
 
-from services.assets.access import engagement_scope
+from services.assets.fieldwork.access import engagement_scope
 from services.assets.fieldwork.findings import effective_status
-from services.assets.models import Engagement, Finding, Rectification
+from services.assets.fieldwork.models import Engagement, Finding, Rectification
 from services.common.tokens import Principal
 
 COUNTED = ("accepted", "closed")

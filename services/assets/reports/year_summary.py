@@ -14,9 +14,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from services.assets.access import engagement_scope
+from services.assets.fieldwork.access import engagement_scope
 from services.assets.fieldwork.findings import effective_status
-from services.assets.models import Engagement, Finding, Plan, PlanRow, Rectification
+from services.assets.fieldwork.models import Engagement, Finding, Rectification
+from services.assets.plan.models import Plan, PlanRow
 from services.assets.plan.rules import PlanSettings
 from services.assets.reports.engagement_report import KIND_NAMES, SEVERITY_NAMES, STATUS_NAMES, category_names
 from services.assets.reports.measures import COUNTED, RECTIFIED
