@@ -9,24 +9,18 @@ back when the file is refused or only a dry run was asked. Memory stays flat: on
 `insert_rows` is how an importer writes a batch: COPY on PostgreSQL, executemany elsewhere.
 """
 
-import hashlib
 import re
-import tempfile
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated, Literal, Protocol
+from typing import Literal, Protocol
 
-from fastapi import Depends, Request
 from sqlalchemy import Connection, Table, func, insert, select
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from services.common.errors import DomainError, Invalid
-from services.common.http import Idempotency
 from services.common.limits import time_left
 from services.common.spreadsheets import read_rows
 
@@ -35,8 +29,6 @@ BATCH_ROWS = 1000
 RETURNING_PAGE_ROWS = 64
 HEADER_SEARCH_ROWS = 10
 MAX_REPORTED_ERRORS = 1000
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-MULTIPART_SLACK = 64 * 1024
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HEADING_NOISE = re.compile(r"[\s_\-()（）/*：:]+")
 
@@ -140,15 +132,6 @@ def refused(report: ImportReport) -> ImportRefused:
                          "imported", errors=errors, extra=summary)
 
 
-def upload_idempotency(request: Request, actor: str, file_sha256: str) -> Idempotency:
-    """Idempotency-Key for an upload: the same key with the same file and query replays the report."""
-    key = request.headers.get("idempotency-key")
-    if key is not None and not (1 <= len(key) <= 200):
-        raise Invalid("Idempotency-Key", "must be 1 to 200 characters")
-    body_hash = hashlib.sha256(f"{file_sha256}?{request.url.query}".encode()).hexdigest()
-    return Idempotency(key, actor, request.method, request.url.path, body_hash)
-
-
 def choice(text: str, labels: dict[str, str], field: str) -> str | None:
     """A coded value given by its code ("village") or its Chinese label ("行政村"); None when empty."""
     if not text or text in labels.values():
@@ -182,14 +165,6 @@ def parse_amount(text: str, field: str, *, places: int = 2, digits: int = 16) ->
         raise Invalid(field, f"最多 {places} 位小数、{digits - places} 位整数 / at most {places} decimals and "
                              f"{digits - places} digits before the point")
     return value.quantize(Decimal(1).scaleb(-places))
-
-
-class FileTooLarge(DomainError):
-    status, code, title = 413, "file_too_large", "File too large"
-
-
-class LengthRequired(DomainError):
-    status, code, title = 411, "length_required", "Length required"
 
 
 def run_import(session: Session, path: Path, importer: Importer, report: ImportReport) -> ImportReport:
@@ -362,62 +337,3 @@ def _map_header(header: tuple[int, list[str]], columns: Sequence[Column],
 
 def _refuse_file(report: ImportReport, row: int, column: str, reason: str) -> None:
     report.add(RowError(row=row, column=column, value="", reason=reason))
-
-
-@dataclass
-class Upload:
-    """An uploaded file saved to a temporary path, with its size and SHA-256."""
-
-    path: Path
-    filename: str
-    size: int
-    sha256: str
-
-
-async def receive_upload(request: Request, *, field_name: str = "file", limit: int = MAX_UPLOAD_BYTES) -> Upload:
-    """Saves the multipart field `field_name`; 413 past `limit` bytes, checked before reading the body."""
-    length = request.headers.get("content-length")
-    if length is None:
-        raise LengthRequired("请随文件发送 Content-Length / send the upload with a Content-Length header")
-    if not length.isdigit() or int(length) > limit + MULTIPART_SLACK:
-        raise FileTooLarge(_too_large(limit))
-    form = await request.form(max_files=1, max_fields=20)
-    try:
-        upload = form.get(field_name)
-        if not isinstance(upload, UploadFile):
-            raise Invalid(field_name, f"请在表单字段 {field_name} 中上传文件 / upload the file in form field "
-                                      f"'{field_name}'")
-        saved = await run_in_threadpool(_save, upload, limit)
-    finally:
-        await form.close()
-    return saved
-
-
-def _too_large(limit: int) -> str:
-    return f"文件不能超过 {limit // (1024 * 1024)} MB / the file may be at most {limit // (1024 * 1024)} MB"
-
-
-def _save(upload: UploadFile, limit: int) -> Upload:
-    digest, size = hashlib.sha256(), 0
-    with tempfile.NamedTemporaryFile(prefix="zx-import-", delete=False) as out:
-        while chunk := upload.file.read(1024 * 1024):
-            size += len(chunk)
-            if size > limit:
-                out.close()
-                Path(out.name).unlink(missing_ok=True)
-                raise FileTooLarge(_too_large(limit))
-            digest.update(chunk)
-            out.write(chunk)
-    return Upload(Path(out.name), upload.filename or "", size, digest.hexdigest())
-
-
-async def uploaded_file(request: Request) -> AsyncIterator[Upload]:
-    """Dependency: the request's `file`, removed from disk when the request is done."""
-    upload = await receive_upload(request)
-    try:
-        yield upload
-    finally:
-        upload.path.unlink(missing_ok=True)
-
-
-UploadDep = Annotated[Upload, Depends(uploaded_file)]

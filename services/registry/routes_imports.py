@@ -12,9 +12,10 @@ from starlette.responses import FileResponse
 
 from services.common.auth import require_roles
 from services.common.database import SessionDep
-from services.common.imports import Mode, UploadDep, refused, upload_idempotency
+from services.common.imports import Mode, refused
 from services.common.limits import time_limit
 from services.common.tokens import Principal
+from services.common.uploads import UploadDep, upload_idempotency
 from services.registry import exports, imports
 from services.registry.access import STATISTICS_EDITORS
 from services.registry.routing import Reader, actor

@@ -11,9 +11,9 @@ from starlette.responses import FileResponse
 
 from services.assets.access import LedgerEditor, LedgerReader, actor, require_town
 from services.assets.clients.registry import registry_client
-from services.assets.ledgers import contracts, debts, exports, inventory, ledger_imports
+from services.assets.ledgers import contracts, debts, exports, import_columns, inventory, ledger_imports
 from services.assets.ledgers.contract_flags import FLAGS, FlagSettings
-from services.assets.ledgers.organizations import ledger_snapshot, organization_snapshot
+from services.assets.ledgers.organizations import OrganizationDirectory, ledger_snapshot, organization_snapshot
 from services.assets.ledgers.schemas import (
     AssetIn,
     AssetPatch,
@@ -31,13 +31,14 @@ from services.assets.ledgers.schemas import (
 from services.common.database import SessionDep
 from services.common.errors import Invalid
 from services.common.http import IdempotencyDep, check_if_match, decode_cursor, encode_cursor, etag, json_response
-from services.common.imports import Mode, UploadDep, refused, upload_idempotency
+from services.common.imports import Mode, refused
 from services.common.limits import time_limit
+from services.common.uploads import UploadDep, upload_idempotency
 
 router = APIRouter(tags=["ledgers"])
 Limit = Annotated[int, Query(ge=1, le=500)]
 Flag = Literal[FLAGS]  # type: ignore[valid-type]
-LedgerKind = Literal[ledger_imports.KINDS]  # type: ignore[valid-type]
+LedgerKind = Literal[import_columns.KINDS]  # type: ignore[valid-type]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -301,7 +302,7 @@ def import_ledger(kind: LedgerKind, request: Request, who: LedgerEditor, upload:
     settings, shared = request.app.state.settings, getattr(request.app.state, "registry_client", None)
     client = registry_client(settings.registry_url, request.headers["authorization"],
                              timeout=settings.registry_timeout, shared=shared)
-    directory = ledger_imports.OrganizationDirectory(client, lambda code: organization_snapshot(request, code))
+    directory = OrganizationDirectory(client, lambda code: organization_snapshot(request, code))
     try:
         with time_limit(settings.import_seconds):
             report = ledger_imports.import_file(session, upload.path, kind=kind, principal=who, mode=mode,
