@@ -73,6 +73,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(assessment_inputs.router)
     app.include_router(ledgers.router)
     app.include_router(reports.router)
-    # The API is the gateway's hot path: answered before FastAPI's stack, which only pages need.
-    app.hot_prefix = (proxy.PREFIX, SecurityHeadersMiddleware(hot_path(proxy.proxy, "gateway")))
+    # The API is the gateway's hot path: within the middleware above, past the router only pages need.
+    app.hot_prefix = (proxy.PREFIX, hot_path(proxy.proxy))
     return app

@@ -20,16 +20,19 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 class HotPathApp(FastAPI):
-    """FastAPI, except that a few hot paths are answered before its middleware stack and router.
+    """FastAPI, except that a few hot paths skip its router and dependency solving.
 
-    Its five middleware layers, route matching and dependency solving cost as much CPU as a
-    one-town page of units itself (measured with py-spy on the registry's list). A hot path
-    keeps what matters of them: the request id and its log line, the NUL guard, and the same
-    problem for every error; the endpoint checks the caller itself.
+    Route matching and dependency solving cost as much CPU as a one-town page of units itself
+    (measured with py-spy on the registry's list). A hot path is the one exception: it still runs
+    inside every middleware the app was given (`add_middleware`: request id and its log line, the
+    NUL guard, security headers, and any added later), built from the app's own list the first time
+    a request comes, so no middleware can be skipped by it. Errors become the same problem as
+    elsewhere; the endpoint checks the caller itself, as the routes' dependencies would.
     """
 
     hot_gets: Mapping[str, ASGIApp] = {}
     hot_prefix: tuple[str, ASGIApp] | None = None
+    _wrapped: dict[ASGIApp, ASGIApp] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -38,11 +41,21 @@ class HotPathApp(FastAPI):
                 hot = self.hot_prefix[1]
             if hot is not None:
                 scope["app"] = self
-                return await hot(scope, receive, send)
+                return await self._within_middleware(hot)(scope, receive, send)
         await super().__call__(scope, receive, send)
 
+    def _within_middleware(self, endpoint: ASGIApp) -> ASGIApp:
+        if self._wrapped is None:
+            self._wrapped = {}
+        if endpoint not in self._wrapped:
+            wrapped = endpoint
+            for cls, args, kwargs in reversed(self.user_middleware):  # outermost first, as Starlette builds
+                wrapped = cls(wrapped, *args, **kwargs)
+            self._wrapped[endpoint] = wrapped
+        return self._wrapped[endpoint]
 
-def hot_path(endpoint: Endpoint, service: str) -> ASGIApp:
+
+def hot_path(endpoint: Endpoint) -> ASGIApp:
     """An endpoint taking the request and giving a response, as an ASGI app for `HotPathApp`."""
 
     async def answer(scope: Scope, receive: Receive, send: Send) -> None:
@@ -53,7 +66,7 @@ def hot_path(endpoint: Endpoint, service: str) -> ASGIApp:
             response = await problem_for(request, exc)
         await response(scope, receive, send)
 
-    return RequestIdMiddleware(NulByteGuard(answer), service=service)
+    return answer
 
 
 def build_service_app(settings: ServiceSettings, *, title: str, description: str,
@@ -73,7 +86,7 @@ def build_service_app(settings: ServiceSettings, *, title: str, description: str
             engine.dispose()
 
     app = HotPathApp(title=title, description=description, version="1", lifespan=lifespan)
-    app.hot_gets = {path: hot_path(endpoint, settings.service_name) for path, endpoint in (hot_gets or {}).items()}
+    app.hot_gets = {path: hot_path(endpoint) for path, endpoint in (hot_gets or {}).items()}
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(NulByteGuard)
