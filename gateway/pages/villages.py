@@ -15,6 +15,27 @@ from gateway.pages.rendering import CsrfChecked, is_htmx, language, render
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
 CHART_METRIC = "collective_operating_income"
+# Who the registry lets change a village (its TOWN_EDITORS); the API stays the authority, the pages
+# only leave out what it would refuse.
+EDITORS = ("admin", "town_officer")
+
+
+def may_edit(principal, town_code: str | None = None) -> bool:
+    """Admins anywhere; a town officer in their own towns (any of them when no town is named)."""
+    if principal.role == "admin":
+        return True
+    return principal.role in EDITORS and (town_code is None or town_code in principal.towns)
+
+
+def not_for_role(request: Request) -> Response:
+    return render(request, "villages/forbidden.html", 403)
+
+
+def own_town(principal, town: str) -> str:
+    """A town officer's list is their own town's: the town asked for if it is theirs, else their first."""
+    if principal.role != "town_officer" or not principal.towns or town in principal.towns:
+        return town
+    return principal.towns[0]
 
 
 async def _catalogue(request: Request, principal) -> dict:
@@ -39,6 +60,8 @@ IMPORT_KINDS = ("units", "organizations", "statistics")
 
 @router.get("/villages/import")
 async def import_page(request: Request, who: SignedIn) -> Response:
+    if not may_edit(who[1]):
+        return not_for_role(request)
     return render(request, "villages/import.html", kinds=IMPORT_KINDS, chosen={"kind": "statistics",
                   "mode": "all_or_nothing"}, report=None)
 
@@ -48,6 +71,8 @@ async def import_upload(request: Request, who: SignedIn, _: CsrfChecked, file: U
                         kind: Annotated[str, Form()] = "statistics", mode: Annotated[str, Form()] = "all_or_nothing",
                         action: Annotated[str, Form()] = "check") -> Response:
     """Sends the file to the registry: "check" is a dry run, "apply" imports when the rules allow."""
+    if not may_edit(who[1]):
+        return not_for_role(request)
     params = {"kind": kind, "mode": mode, "dry_run": "true" if action == "check" else "false"}
     content = await file.read()
     response = await call(request, who[1], "registry", "POST", "/v1/imports", params=params,
@@ -71,12 +96,15 @@ def import_report(response, lang: str) -> dict:
 async def village_list(request: Request, who: SignedIn, q: str = "", town: str = "", klass: str = "",
                        designation: str = "", sort: str = "", cursor: str = "") -> Response:
     principal = who[1]
+    town = own_town(principal, town)
     params = _search_params(q, town, klass, designation, sort, cursor)
     catalogue, page = await asyncio.gather(_catalogue(request, principal),
                                            get_json(request, principal, "registry", "/v1/units", **params))
     town_names = {t["unit_code"]: t["name"] for t in catalogue["towns"]}
+    if principal.role == "town_officer":
+        catalogue["towns"] = [t for t in catalogue["towns"] if t["unit_code"] in principal.towns]
     context = {"page": page, "town_names": town_names, "filters": {"q": q, "town": town, "klass": klass,
-               "designation": designation, "sort": sort}, **catalogue}
+               "designation": designation, "sort": sort}, "may_import": may_edit(principal), **catalogue}
     if is_htmx(request) and request.headers.get("hx-target") == "results":
         return render(request, "villages/_results.html", **context)
     return render(request, "villages/list.html", **context)
@@ -122,7 +150,7 @@ async def village_page(request: Request, code: str, who: SignedIn, metric: str =
     if request.headers.get("hx-target") == "chart":
         return render(request, "villages/_chart.html", chart=chart, code=code, **catalogue)
     return render(request, "villages/page.html", years=years, table=table, chart=chart, code=code, **data,
-                  **catalogue)
+                  may_edit=may_edit(who[1], data["unit"]["town_code"]), **catalogue)
 
 
 def _field_errors(problem: dict, lang: str) -> dict[str, str]:
@@ -134,6 +162,8 @@ async def edit_form(request: Request, code: str, who: SignedIn) -> Response:
     unit = await get_json(request, who[1], "registry", f"/v1/units/{code}")
     if unit is None:
         return render(request, "villages/missing.html", 404, code=code)
+    if not may_edit(who[1], unit["town_code"]):
+        return not_for_role(request)
     return render(request, "villages/edit.html", unit=unit, values=unit, errors={})
 
 
@@ -141,6 +171,8 @@ async def edit_form(request: Request, code: str, who: SignedIn) -> Response:
 async def save_edit(request: Request, code: str, who: SignedIn, _: CsrfChecked,
                     version: Annotated[int, Form()], name_pinyin: Annotated[str, Form()] = "",
                     name_en: Annotated[str, Form()] = "", urban_rural_code: Annotated[str, Form()] = "") -> Response:
+    if not may_edit(who[1]):
+        return not_for_role(request)
     values = {"name_pinyin": name_pinyin.strip() or None, "name_en": name_en.strip() or None,
               "urban_rural_code": urban_rural_code.strip() or None}
     response = await call(request, who[1], "registry", "PATCH", f"/v1/units/{code}", json=values,
@@ -161,6 +193,8 @@ async def save_edit(request: Request, code: str, who: SignedIn, _: CsrfChecked,
 async def record_statistic(request: Request, code: str, who: SignedIn, _: CsrfChecked,
                            metric: Annotated[str, Form()], year: Annotated[str, Form()],
                            value: Annotated[str, Form()], source: Annotated[str, Form()] = "") -> Response:
+    if not may_edit(who[1]):
+        return not_for_role(request)
     errors = _check_statistic(year, value, source)
     if not errors:
         body = {"year": int(year), "values": {metric: value.strip()}, "source": source.strip()}
@@ -193,5 +227,6 @@ async def _statistic_form_again(request, who, code, errors, metric, year, value,
     years, table = statistics_table(data["statistics"])
     return render(request, "villages/page.html", 422, years=years, table=table,
                   chart=chart_for(data["statistics"], CHART_METRIC), stat_errors=errors,
-                  stat_values={"metric": metric, "year": year, "value": value, "source": source}, **data, **catalogue)
+                  stat_values={"metric": metric, "year": year, "value": value, "source": source},
+                  may_edit=may_edit(who[1], data["unit"]["town_code"]), **data, **catalogue)
 
