@@ -1,11 +1,11 @@
 """Request bodies of the assets API. Responses are plain dicts shaped in `views.py`."""
 
-from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.assets.rules import PlanSettings
+from services.common.formats import IsoDate, JsonBool
 
 
 class Body(BaseModel):
@@ -17,14 +17,14 @@ class AuditorIn(Body):
     name: str = Field(min_length=1, max_length=100)
     role: Literal["lead", "auditor"]
     capacity_days: int = Field(ge=1, le=366)
-    active: bool = True
+    active: JsonBool = True
 
 
 class AuditorPatch(Body):
     name: str | None = Field(default=None, min_length=1, max_length=100)
     role: Literal["lead", "auditor"] | None = None
     capacity_days: int | None = Field(default=None, ge=1, le=366)
-    active: bool | None = None
+    active: JsonBool | None = None
 
 
 class TieIn(Body):
@@ -34,7 +34,7 @@ class TieIn(Body):
     unit_code: str | None = Field(default=None, pattern=r"^\d{12}$")
     credit_code: str | None = Field(default=None, pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$")
     reason: str = Field(min_length=1, max_length=500)
-    declared_on: date
+    declared_on: IsoDate
 
     @model_validator(mode="after")
     def names_a_place(self):
@@ -52,7 +52,7 @@ class PlanIn(Body):
 class PlanRegenerate(Body):
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
     settings: PlanSettings = Field(default_factory=PlanSettings)
-    refresh: bool = Field(default=False, description="read the registry again instead of the plan's snapshot")
+    refresh: JsonBool = Field(default=False, description="read the registry again instead of the plan's snapshot")
 
 
 class RowPatch(Body):

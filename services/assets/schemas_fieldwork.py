@@ -1,12 +1,12 @@
 """Request bodies of checklists, answers, findings and rectification."""
 
-from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import Field
 
 from services.assets.schemas import Body
+from services.common.formats import IsoDate
 
 Severity = Literal["general", "major", "serious"]
 
@@ -45,7 +45,7 @@ class FindingPatch(Body):
 
 class RectificationPatch(Body):
     owner: str | None = Field(default=None, min_length=1, max_length=100)
-    deadline: date | None = None
+    deadline: IsoDate | None = None
     actions: str | None = Field(default=None, max_length=4000)
     evidence: str | None = Field(default=None, max_length=2000)
 

@@ -1,6 +1,5 @@
 """Request bodies of the ledgers: inventory, contracts, the review, debts and disclosure."""
 
-from datetime import date
 from decimal import Decimal
 from typing import Literal
 
@@ -8,6 +7,7 @@ from pydantic import Field, field_validator
 
 from services.assets.contract_flags import STEPS
 from services.assets.schemas import Body
+from services.common.formats import IsoDate
 
 CreditCode = Field(pattern=r"^[0-9A-HJ-NP-RTUWXY]{18}$")
 Money = Field(ge=0, max_digits=16, decimal_places=2)
@@ -19,7 +19,7 @@ class AssetIn(Body):
     name: str = Field(min_length=1, max_length=200)
     kind: Literal["building", "facility", "equipment", "vehicle", "other"]
     book_value: Decimal = Money
-    acquired_on: date | None = None
+    acquired_on: IsoDate | None = None
     location: str = Field(default="", max_length=200)
     status: Literal["in_use", "leased", "idle", "disposed"] = "in_use"
 
@@ -47,7 +47,7 @@ class CheckIn(Body):
 
 
 class ProcedureStep(Body):
-    on: date
+    on: IsoDate
     document: str = Field(default="", max_length=200)
 
 
@@ -63,9 +63,9 @@ class ContractIn(Body):
     area_mu: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
     asset_ids: list[int] = Field(default_factory=list, max_length=100)
     resource_ids: list[int] = Field(default_factory=list, max_length=100)
-    signed_on: date
-    term_start: date
-    term_end: date
+    signed_on: IsoDate
+    term_start: IsoDate
+    term_end: IsoDate
     annual_rent: Decimal = Money
     payment_cycle_months: Literal[1, 3, 6, 12] = 12
     procedure: dict[str, ProcedureStep] = Field(default_factory=dict)
@@ -81,7 +81,7 @@ class ContractIn(Body):
 
 
 class PaymentIn(Body):
-    paid_on: date
+    paid_on: IsoDate
     amount: Decimal = Field(gt=0, max_digits=16, decimal_places=2)
     note: str = Field(default="", max_length=500)
 
@@ -96,7 +96,7 @@ class FlagSettingsIn(Body):
 
 class CampaignIn(Body):
     name: str = Field(min_length=1, max_length=200)
-    as_of: date | None = None
+    as_of: IsoDate | None = None
     reviewers: list[str] = Field(min_length=1, max_length=200)
     settings: FlagSettingsIn = Field(default_factory=FlagSettingsIn)
 
@@ -114,16 +114,16 @@ class DebtIn(Body):
     origin: Literal["construction", "operations", "guarantee", "other"]
     principal: Decimal = Field(gt=0, max_digits=16, decimal_places=2)
     interest: Decimal = Money
-    incurred_on: date
-    due_on: date | None = None
+    incurred_on: IsoDate
+    due_on: IsoDate | None = None
     approval_reference: str | None = Field(default=None, max_length=200)
-    approved_on: date | None = None
+    approved_on: IsoDate | None = None
     disposal: Literal["repay", "settle_assets", "write_off", "negotiate"]
     responsible_person: str = Field(min_length=1, max_length=100)
 
 
 class RepaymentIn(Body):
-    paid_on: date
+    paid_on: IsoDate
     amount: Decimal = Field(gt=0, max_digits=16, decimal_places=2)
     method: Literal["cash", "assets", "write_off"] = "cash"
     note: str = Field(default="", max_length=500)
@@ -146,7 +146,7 @@ class PublicationIn(Body):
 
 
 class PublishIn(Body):
-    published_on: date | None = None
+    published_on: IsoDate | None = None
 
 
 def _money(default=None):
@@ -159,7 +159,7 @@ class AssetPatch(Body):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     kind: Literal["building", "facility", "equipment", "vehicle", "other"] | None = None
     book_value: Decimal | None = _money()
-    acquired_on: date | None = None
+    acquired_on: IsoDate | None = None
     location: str | None = Field(default=None, max_length=200)
     status: Literal["in_use", "leased", "idle", "disposed"] | None = None
 
@@ -182,9 +182,9 @@ class ContractPatch(Body):
     area_mu: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
     asset_ids: list[int] | None = Field(default=None, max_length=100)
     resource_ids: list[int] | None = Field(default=None, max_length=100)
-    signed_on: date | None = None
-    term_start: date | None = None
-    term_end: date | None = None
+    signed_on: IsoDate | None = None
+    term_start: IsoDate | None = None
+    term_end: IsoDate | None = None
     annual_rent: Decimal | None = _money()
     payment_cycle_months: Literal[1, 3, 6, 12] | None = None
     procedure: dict[str, ProcedureStep] | None = None
@@ -202,9 +202,9 @@ class DebtPatch(Body):
     origin: Literal["construction", "operations", "guarantee", "other"] | None = None
     principal: Decimal | None = Field(default=None, gt=0, max_digits=16, decimal_places=2)
     interest: Decimal | None = _money()
-    incurred_on: date | None = None
-    due_on: date | None = None
+    incurred_on: IsoDate | None = None
+    due_on: IsoDate | None = None
     approval_reference: str | None = Field(default=None, max_length=200)
-    approved_on: date | None = None
+    approved_on: IsoDate | None = None
     disposal: Literal["repay", "settle_assets", "write_off", "negotiate"] | None = None
     responsible_person: str | None = Field(default=None, min_length=1, max_length=100)

@@ -6,7 +6,6 @@ built once with named parameters and kept; a request only fills in the values. S
 memoizes the cache key on the statement object, so a kept statement also skips that walk.
 """
 
-from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
@@ -15,6 +14,7 @@ from sqlalchemy import Connection, Integer, and_, bindparam, exists, func, or_, 
 
 from services.common.driver import driver_select
 from services.common.errors import Invalid
+from services.common.formats import IsoDate
 from services.registry.codes import LEVELS
 from services.registry.models import Designation, StatisticValue, Unit, UnitClass
 from services.registry.units import PUBLIC_FIELDS, today, valid_on
@@ -36,7 +36,7 @@ _NOT_EMPTY = ("level", "code", "q", "scheme", "class_name", "designation", "metr
 class UnitQuery(BaseModel):
     """What a caller may filter by; unset fields do not filter. `on` is today unless given."""
 
-    on: date | None = None
+    on: IsoDate | None = None
     level: str | None = None
     kind: str | None = None
     town: str | None = None
