@@ -19,6 +19,7 @@ from starlette.responses import Response
 from services.assets import engagements, reports, summary
 from services.assets.access import EngagementReader
 from services.common.database import SessionDep
+from services.common.downloads import XLSX, PdfResponse, XlsxResponse
 from services.common.http import json_response
 from services.common.tokens import Principal
 
@@ -31,7 +32,6 @@ async def _warm_reports(_app: FastAPI):
 
 
 router = APIRouter(tags=["reports"], lifespan=_warm_reports)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Year = Annotated[int, Query(ge=2000, le=2100)]
 
 
@@ -59,14 +59,14 @@ def _xlsx(write, data, headers: dict[str, str]) -> Response:
     return Response(content, media_type=XLSX, headers=headers)
 
 
-@router.get("/v1/engagements/{engagement_id}/report.pdf")
+@router.get("/v1/engagements/{engagement_id}/report.pdf", response_class=PdfResponse)
 def engagement_report_pdf(engagement_id: int, session: SessionDep, who: EngagementReader):
     """The engagement's report: the village, team and dates, findings and rectification, checklist answers."""
     report = _report(session, who, engagement_id)
     return Response(reports.report_pdf(report), media_type="application/pdf", headers=_file_name(report, "pdf"))
 
 
-@router.get("/v1/engagements/{engagement_id}/report.xlsx")
+@router.get("/v1/engagements/{engagement_id}/report.xlsx", response_class=XlsxResponse)
 def engagement_report_xlsx(engagement_id: int, session: SessionDep, who: EngagementReader):
     """The engagement's findings with their rectification, a row each."""
     report = _report(session, who, engagement_id)
@@ -79,7 +79,7 @@ def year_summary(session: SessionDep, who: EngagementReader, year: Year):
     return json_response(summary.year_summary(session, who, year))
 
 
-@router.get("/v1/summary.xlsx")
+@router.get("/v1/summary.xlsx", response_class=XlsxResponse)
 def year_summary_xlsx(session: SessionDep, who: EngagementReader, year: Year):
     found = summary.year_summary(session, who, year)
     session.commit()

@@ -13,6 +13,7 @@ from services.common.database import make_engine
 from services.common.errors import install_error_handlers, problem_for
 from services.common.guards import NulByteGuard
 from services.common.logging import RequestIdMiddleware, configure_logging
+from services.common.openapi import describe_problems
 from services.common.settings import ServiceSettings
 from services.common.tokens import TokenVerifier
 
@@ -83,4 +84,5 @@ def build_service_app(settings: ServiceSettings, *, title: str, description: str
     app.include_router(audit_routes.router)
     for router in routers:
         app.include_router(router)
+    describe_problems(app, hot_paths=app.hot_gets)
     return app

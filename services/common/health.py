@@ -34,6 +34,11 @@ def readiness(checks: dict[str, str]) -> JSONResponse:
                         status_code=200 if ready else 503)
 
 
-@router.get("/readyz")
+NOT_READY = {503: {"description": "Not ready: the checks say which part failed (or the gateway's problem when "
+                        "the service is down)",
+                    "content": {"application/json": {}, "application/problem+json": {}}}}
+
+
+@router.get("/readyz", responses=NOT_READY)
 def readyz(request: Request) -> JSONResponse:
     return readiness(database_checks(request.app.state.settings.service_name, request.app.state.engine))

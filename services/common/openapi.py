@@ -1,0 +1,135 @@
+"""The OpenAPI every service publishes, with the problem+json answers each operation can give.
+
+The statuses are derived here, from what a route is made of (its method, path parameters, body
+and dependencies), rather than written on each route: a route that takes `IdempotencyDep` can
+answer 409 because the dependency can, whoever wrote the route.
+"""
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
+
+from services.common.auth import authenticated_principal
+from services.common.errors import PROBLEM
+from services.common.http import idempotency
+from services.common.imports import uploaded_file
+
+PROBLEM_SCHEMA = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details, as every error of every service is answered.",
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string", "description": "stable machine-readable reason, e.g. unit_not_found"},
+        "errors": {"type": "array", "items": {
+            "type": "object", "required": ["field", "message"],
+            "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}},
+        "instance": {"type": "string"},
+        "request_id": {"type": "string"},
+    },
+    "additionalProperties": True,
+}
+
+UPLOAD_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": {"type": "string", "format": "binary"}}}}}}
+
+# Every request may carry a NUL byte in its query (the guard's 422), and passes the gateway, which
+# answers 503 when the service is down.
+ALWAYS = {422, 503}
+DEPENDENCY_STATUSES: dict[Callable, set[int]] = {
+    authenticated_principal: {401, 403},
+    idempotency: {409, 422},
+    uploaded_file: {400, 411, 413, 422},
+}
+TITLES = {400: "Bad request", 401: "Authentication required", 403: "Forbidden", 404: "Not found",
+          409: "Conflict", 411: "Length required", 412: "Precondition failed", 413: "Too large",
+          422: "Invalid input", 428: "Precondition required", 503: "Service unavailable"}
+
+
+def _calls(dependant: Dependant) -> Iterator[Callable]:
+    for sub in dependant.dependencies:
+        if sub.call is not None:
+            yield sub.call
+        yield from _calls(sub)
+
+
+def problem_statuses(route: APIRoute | RouteContext, method: str, *, checks_caller: bool = False) -> set[int]:
+    """The problems `method` on `route` can answer; `checks_caller` for hot paths that do it themselves."""
+    statuses = set(ALWAYS)
+    calls = set(_calls(route.dependant))
+    for call, given in DEPENDENCY_STATUSES.items():
+        if call in calls:
+            statuses |= given
+    if checks_caller:
+        statuses |= DEPENDENCY_STATUSES[authenticated_principal]
+    names_records = route.dependant.path_params or route.dependant.query_params or route.body_field is not None
+    if names_records or checks_caller:
+        statuses.add(404)  # the record named by the path, or one a query or body refers to
+    if route.body_field is not None:
+        statuses.add(400)  # a body that cannot be parsed at all
+    if method != "GET":
+        statuses.add(409)
+    if _edits_a_record(method, route.dependant.path_params, calls):
+        statuses |= {412, 428}
+    return statuses
+
+
+def _edits_a_record(method: str, path_params: list, calls: set[Callable]) -> bool:
+    """Whether the route changes the record its path names, which takes If-Match.
+
+    A POST under a record either creates something (and takes an Idempotency-Key) or moves the
+    record on (start, submit, close: If-Match); the route's code is not visible here, so that
+    convention decides.
+    """
+    if method in ("PUT", "PATCH", "DELETE"):
+        return True
+    return method == "POST" and bool(path_params) and idempotency not in calls
+
+
+def _problem_response(status: int) -> dict[str, Any]:
+    return {"description": TITLES.get(status, "Problem"),
+            "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+def _document(operation: dict[str, Any], statuses: Iterable[int], uploads: bool) -> None:
+    responses = operation["responses"]
+    if "HTTPValidationError" in str(responses.get("422", "")):
+        del responses["422"]  # FastAPI's own shape; errors here are problems
+    for status in sorted(statuses):
+        responses.setdefault(str(status), _problem_response(status))
+    if uploads:
+        operation.setdefault("requestBody", UPLOAD_BODY)
+
+
+def describe_problems(app: FastAPI, *, hot_paths: Iterable[str] = ()) -> None:
+    """Makes `app.openapi()` document each operation's problems, replacing FastAPI's 422 schema."""
+    hot = set(hot_paths)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        for route in iter_route_contexts(app.routes):  # routes of included routers, with their prefixes
+            if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
+                continue
+            uploads = uploaded_file in set(_calls(route.dependant))
+            for method in route.methods - {"HEAD"}:
+                statuses = problem_statuses(route, method, checks_caller=route.path_format in hot)
+                _document(schema["paths"][route.path_format][method.lower()], statuses, uploads)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+        components["Problem"] = PROBLEM_SCHEMA
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi
