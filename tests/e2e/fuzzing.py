@@ -11,8 +11,9 @@ from pathlib import Path
 
 from tests.platform import ROOT
 
+# negative_data_rejection: input the OpenAPI forbids (`?on=0`, `"active": 0`) must be refused.
 CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
-          "response_schema_conformance")
+          "response_schema_conformance", "negative_data_rejection")
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Schemathesis against each service's OpenAPI, through the gateway of the four real processes.
 
-It fails on any 5xx, any status or content type the OpenAPI does not document, and any body that
-breaks its documented schema. Bounded in time: each service gets `ZX_FUZZ_SECONDS` (30 by
+It fails on any 5xx, any status or content type the OpenAPI does not document, any body that
+breaks its documented schema, and any input the schema forbids that is accepted. Bounded in time: each service gets `ZX_FUZZ_SECONDS` (30 by
 default); raise it, and `ZX_FUZZ_WORKERS`, for a long run, e.g.
 
     ZX_TEST_DB=postgres ZX_FUZZ_SECONDS=300 ZX_FUZZ_WORKERS=2 \
