@@ -5,6 +5,7 @@ and dependencies), rather than written on each route: a route that takes `Idempo
 answer 409 because the dependency can, whoever wrote the route.
 """
 
+import inspect
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -15,7 +16,7 @@ from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
 from services.common.auth import authenticated_principal
 from services.common.errors import PROBLEM
-from services.common.http import idempotency
+from services.common.http import check_if_match, idempotency
 from services.common.imports import uploaded_file
 
 PROBLEM_SCHEMA = {
@@ -78,21 +79,35 @@ def problem_statuses(route: APIRoute | RouteContext, method: str, *, checks_call
         statuses.add(400)  # a body that cannot be parsed at all
     if method != "GET":
         statuses.add(409)
-    if _edits_a_record(method, route.dependant.path_params, calls):
+    if _edits_a_record(route, method):
         statuses |= {412, 428}
     return statuses
 
 
-def _edits_a_record(method: str, path_params: list, calls: set[Callable]) -> bool:
-    """Whether the route changes the record its path names, which takes If-Match.
-
-    A POST under a record either creates something (and takes an Idempotency-Key) or moves the
-    record on (start, submit, close: If-Match); the route's code is not visible here, so that
-    convention decides.
-    """
+def _edits_a_record(route: APIRoute | RouteContext, method: str) -> bool:
+    """Whether the route takes If-Match: every edit (PUT, PATCH, DELETE), and a POST that moves a
+    record on (start, submit, close) when its code, or a function of its module it calls, checks it."""
     if method in ("PUT", "PATCH", "DELETE"):
         return True
-    return method == "POST" and bool(path_params) and idempotency not in calls
+    return method == "POST" and _refers_to(route.endpoint, check_if_match)
+
+
+def _refers_to(function: Callable, target: Callable, depth: int = 3) -> bool:
+    """Whether `function` calls `target` by name, directly or through functions of its own module.
+
+    If-Match is checked in the route's body, not by a dependency, so this is the only way to see it.
+    """
+    code, names = getattr(function, "__code__", None), getattr(function, "__globals__", {})
+    if code is None or depth == 0:
+        return False
+    for name in code.co_names:
+        found = names.get(name)
+        if found is target:
+            return True
+        if inspect.isfunction(found) and found.__module__ == function.__module__ and found is not function:
+            if _refers_to(found, target, depth - 1):
+                return True
+    return False
 
 
 def _problem_response(status: int) -> dict[str, Any]:
@@ -100,14 +115,16 @@ def _problem_response(status: int) -> dict[str, Any]:
             "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 
 
-def _document(operation: dict[str, Any], statuses: Iterable[int], uploads: bool) -> None:
+def _document(operation: dict[str, Any], statuses: set[int], uploads: bool) -> None:
+    if uploads:
+        operation.setdefault("requestBody", UPLOAD_BODY)
+    if "multipart/form-data" in operation.get("requestBody", {}).get("content", {}):
+        statuses = statuses | {413}  # every file a service takes has a size limit
     responses = operation["responses"]
     if "HTTPValidationError" in str(responses.get("422", "")):
         del responses["422"]  # FastAPI's own shape; errors here are problems
     for status in sorted(statuses):
         responses.setdefault(str(status), _problem_response(status))
-    if uploads:
-        operation.setdefault("requestBody", UPLOAD_BODY)
 
 
 def describe_problems(app: FastAPI, *, hot_paths: Iterable[str] = ()) -> None:

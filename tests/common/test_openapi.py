@@ -3,7 +3,7 @@
 from typing import Annotated
 
 import pytest
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
@@ -11,7 +11,7 @@ from services.common.application import build_service_app
 from services.common.auth import require_roles
 from services.common.downloads import XlsxResponse
 from services.common.errors import PROBLEM, Conflict
-from services.common.http import IdempotencyDep
+from services.common.http import IdempotencyDep, check_if_match
 from services.common.imports import UploadDep
 from services.common.settings import ServiceSettings
 from services.common.tokens import Principal
@@ -44,13 +44,28 @@ def edit_note(note_id: int, body: NoteIn, _: Writer):
     return {}
 
 
-@router.post("/{note_id}/close")
-def close_note(note_id: int, _: Writer):
+def _close(request: Request) -> None:
+    check_if_match(request, 1, required=False)
     raise Conflict("closed already", extra={"status": "closed", "closed_by": "someone"})
+
+
+@router.post("/{note_id}/close")
+def close_note(note_id: int, request: Request, _: Writer):
+    _close(request)
+
+
+@router.post("/{note_id}/copies", status_code=201)
+def copy_note(note_id: int, _: Writer):
+    return {}
 
 
 @router.post("/imports")
 def import_notes(_: Writer, upload: UploadDep):
+    return {}
+
+
+@router.post("/{note_id}/photos", status_code=201)
+def attach_photo(note_id: int, photo: Annotated[UploadFile, File()], _: Writer):
     return {}
 
 
@@ -99,7 +114,9 @@ def test_fastapis_validation_error_shape_is_gone(schema):
     ("post", "/v1/notes", {400, 401, 403, 404, 409, 422, 503}),
     ("patch", "/v1/notes/{note_id}", {400, 401, 403, 404, 409, 412, 422, 428, 503}),
     ("post", "/v1/notes/{note_id}/close", {401, 403, 404, 409, 412, 422, 428, 503}),
+    ("post", "/v1/notes/{note_id}/copies", {401, 403, 404, 409, 422, 503}),
     ("post", "/v1/notes/imports", {400, 401, 403, 409, 411, 413, 422, 503}),
+    ("post", "/v1/notes/{note_id}/photos", {400, 401, 403, 404, 409, 413, 422, 503}),
 ])
 def test_statuses_follow_from_method_path_body_and_dependencies(schema, method, path, expected):
     assert _statuses(schema, method, path) == expected
