@@ -8,8 +8,9 @@ memoizes the cache key on the statement object, so a kept statement also skips t
 
 from decimal import Decimal
 from functools import lru_cache
+from typing import Annotated
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import Connection, Integer, and_, bindparam, exists, func, or_, select
 
 from services.common.driver import driver_select
@@ -33,6 +34,9 @@ _GIVEN = ("kind", "town", "parent", "demo", "class_year", "designation_year", "m
 _NOT_EMPTY = ("level", "code", "q", "scheme", "class_name", "designation", "metric")
 
 
+Year = Annotated[int, Field(ge=1949, le=2100)]
+
+
 class UnitQuery(BaseModel):
     """What a caller may filter by; unset fields do not filter. `on` is today unless given."""
 
@@ -45,11 +49,11 @@ class UnitQuery(BaseModel):
     code: str | None = None
     scheme: str | None = None
     class_name: str | None = None
-    class_year: int | None = None
+    class_year: Year | None = None
     designation: str | None = None
-    designation_year: int | None = None
+    designation_year: Year | None = None
     metric: str | None = None
-    metric_year: int | None = None
+    metric_year: Year | None = None
     metric_min: Decimal | None = None
     metric_max: Decimal | None = None
     demo: bool | None = None

@@ -185,6 +185,11 @@ class TestSearch:
             response = district.get(path, params={"on": on}, headers=admin)
             assert response.status_code == 422 and response.json()["errors"][0]["field"] == "on", path
 
+    @pytest.mark.parametrize("name", ["class_year", "designation_year", "metric_year"])
+    def test_a_year_out_of_range_is_422_naming_it(self, district, admin, name):
+        response = district.get("/v1/units", params={name: 2**40}, headers=admin)
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == name
+
     def test_metric_range_without_year_is_422(self, district, admin):
         response = district.get("/v1/units", params={"metric": "households"}, headers=admin)
         assert response.status_code == 422 and response.json()["errors"][0]["field"] == "metric_year"
