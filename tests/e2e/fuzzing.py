@@ -53,9 +53,13 @@ def run_schemathesis(gateway: str, service: str, api_key: str, work_dir: Path, *
            "PYTHONPATH": str(ROOT)}
     started = time.monotonic()
     # The budget is schemathesis's own; the timeout only stops a run that hangs.
-    done = subprocess.run(command, cwd=work_dir, env=env, capture_output=True, text=True, timeout=seconds * 3 + 120)
+    # Its output quotes the bodies sent and received, which need not be UTF-8.
+    done = subprocess.run(command, cwd=work_dir, env=env, capture_output=True, encoding="utf-8", errors="replace",
+                          timeout=seconds * 3 + 120)
     elapsed = time.monotonic() - started
     (work_dir / f"{service}-output.txt").write_text(done.stdout + done.stderr)
     statuses = Counter(int(line.split()[0]) for line in log.read_text().splitlines()) if log.exists() else Counter()
-    failures = json.loads(report.read_text())["failures"] if report.exists() else []
+    written = report.exists() and report.stat().st_size > 0  # empty when schemathesis itself failed
+    failures = json.loads(report.read_text())["failures"] if written else [{"code": "-", "title": "no report",
+                                                                                 "count": 1}]
     return FuzzRun(done.returncode, elapsed, statuses, failures, (done.stdout + done.stderr)[-20000:])

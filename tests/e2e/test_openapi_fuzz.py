@@ -19,6 +19,7 @@ from tests.platform import Platform
 pytestmark = pytest.mark.db
 
 SERVICES = ("registry", "assessment", "assets")
+SECONDS = int(os.environ.get("ZX_FUZZ_SECONDS", "20"))
 
 
 @pytest.fixture(scope="module")
@@ -32,11 +33,12 @@ def fuzzed_platform(databases, tmp_path_factory):
     running.stop_all()
 
 
+@pytest.mark.timeout(SECONDS * 2 + 240)  # a long run outlasts the suite's usual limit
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_answer_is_documented_and_none_is_a_server_error(service, fuzzed_platform, tmp_path):
     platform, key = fuzzed_platform
     run: FuzzRun = run_schemathesis(platform.gateway, service, key, tmp_path,
-                                    seconds=int(os.environ.get("ZX_FUZZ_SECONDS", "20")),
+                                    seconds=SECONDS,
                                     workers=int(os.environ.get("ZX_FUZZ_WORKERS", "1")))
     print(f"\n{service}: {run.summary()}")
     assert run.requests > 0, run.output_tail
