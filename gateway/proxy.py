@@ -49,8 +49,11 @@ class TokenCache:
         return token
 
 
-def _forward_headers(request: Request, token: str) -> list[tuple[str, str]]:
-    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw if k not in _DROP_REQUEST]
+def _forward_headers(request: Request, token: str, *, with_body: bool) -> list[tuple[str, str]]:
+    # A request sent on without its body must not announce one: the service would read the next
+    # request on the pooled connection as that body, and answer it 400.
+    drop = _DROP_REQUEST if with_body else _DROP_REQUEST | {b"content-length"}
+    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw if k not in drop]
     headers.append(("Authorization", "Bearer " + token))
     headers.append(("X-Request-ID", request.state.request_id))
     headers.append(("X-Forwarded-For", request.client.host if request.client else ""))
@@ -77,8 +80,9 @@ async def proxy(request: Request) -> Response:
     raw_path = request.scope["raw_path"][len(PREFIX) + len(service.encode()):]
     url = upstream.url(raw_path, request.scope["query_string"])
     body = request.stream() if request.method in _UNSAFE else None
+    headers = _forward_headers(request, token, with_body=body is not None)
     with upstream_errors(service):
-        answer = await upstream.session.request(request.method, url, headers=_forward_headers(request, token),
+        answer = await upstream.session.request(request.method, url, headers=headers,
                                                 data=body, allow_redirects=False, timeout=upstream.timeout)
     return await _relay(service, answer)
 

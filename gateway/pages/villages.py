@@ -223,6 +223,8 @@ def _check_statistic(year: str, value: str, source: str) -> dict[str, str]:
 
 async def _statistic_form_again(request, who, code, errors, metric, year, value, source) -> Response:
     data = await _village(request, who[1], code)
+    if data is None:
+        return render(request, "villages/missing.html", 404, code=code)
     catalogue = await _catalogue(request, who[1])
     years, table = statistics_table(data["statistics"])
     return render(request, "villages/page.html", 422, years=years, table=table,

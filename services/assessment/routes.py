@@ -16,13 +16,13 @@ from services.assessment.access import Officer, Reader, actor, require_visible, 
 from services.assessment.models import Period
 from services.assessment.schemas import ManualEntryIn, PeriodIn, RunIn, SchemeIn
 from services.common.database import SessionDep, SessionsDep
+from services.common.downloads import XLSX, XlsxResponse
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.http import IdempotencyDep, check_if_match, decode_cursor, encode_cursor, etag
 from services.common.limits import time_limit
 
 router = APIRouter(prefix="/v1")
 Limit = Annotated[int, Query(ge=1, le=1000)]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _json(payload, version: int | None = None, status: int = 200) -> JSONResponse:
@@ -222,7 +222,7 @@ def list_results(run_id: int, session: SessionDep, who: Reader, town: str | None
     return _json({"items": items, "next_cursor": next_cursor})
 
 
-@router.get("/runs/{run_id}/results.xlsx", tags=["runs"])
+@router.get("/runs/{run_id}/results.xlsx", tags=["runs"], response_class=XlsxResponse)
 def export_results(run_id: int, session: SessionDep, who: Reader, lang: Literal["zh", "en"] = "zh"):
     """The run's results as .xlsx, rank order; a town officer's has their villages only."""
     run = runs.get(session, run_id)

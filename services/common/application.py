@@ -12,6 +12,7 @@ from services.common import audit_routes, health
 from services.common.database import make_engine
 from services.common.errors import install_error_handlers, problem_for
 from services.common.logging import RequestIdMiddleware, configure_logging
+from services.common.openapi import describe_problems
 from services.common.settings import ServiceSettings
 from services.common.tokens import TokenVerifier
 from services.common.unstorable_input import NulByteGuard
@@ -95,4 +96,5 @@ def build_service_app(settings: ServiceSettings, *, title: str, description: str
     app.include_router(audit_routes.router)
     for router in routers:
         app.include_router(router)
+    describe_problems(app, hot_paths=app.hot_gets)
     return app

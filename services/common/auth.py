@@ -24,13 +24,13 @@ def current_principal(request: Request) -> Principal:
         raise Unauthorized("The token is not valid.", code="token_invalid") from None
 
 
-async def _principal(request: Request) -> Principal:
+async def authenticated_principal(request: Request) -> Principal:
     # A dependency declared `def` runs in a worker thread: under load that hop, and the threads
     # fighting the event loop for the GIL, cost more than checking the (cached) token itself.
     return current_principal(request)
 
 
-CurrentPrincipal = Annotated[Principal, Depends(_principal)]
+CurrentPrincipal = Annotated[Principal, Depends(authenticated_principal)]
 
 
 def require_roles(*roles: str):

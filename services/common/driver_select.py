@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Dialect, Select
 from sqlalchemy.engine import Compiled
+from sqlalchemy.exc import DBAPIError
 
 Processor = Callable[[Any], Any]
 
@@ -41,6 +42,11 @@ class DriverSelect:
             if self.results is None:
                 self.results = self._result_processors(cursor.description)
             rows = cursor.fetchall()
+        except connection.dialect.loaded_dbapi.Error as exc:
+            # As SQLAlchemy wraps them, so that the services' handlers see one kind of error
+            # (a value out of range is the same DataError, a 422, whichever way it was read).
+            raise DBAPIError.instance(self.compiled.string, arguments, exc,
+                                      connection.dialect.loaded_dbapi.Error) from exc
         finally:
             cursor.close()
         return [self._processed(row) for row in rows] if self.results else rows

@@ -95,7 +95,8 @@ def problem(status: int, title: str, detail: str, code: str, request: Request | 
         body["request_id"] = request.scope.get("state", {}).get("request_id", "")
         # A 500 leaves through the outermost middleware, past the one that adds this header.
         headers = {**(headers or {}), "X-Request-ID": body["request_id"]}
-    body.update(extra or {})
+    # Extra members add detail but never replace the problem's own: a report's "status" is not the HTTP one.
+    body.update({name: value for name, value in (extra or {}).items() if name not in body})
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 

@@ -1,5 +1,7 @@
 """`/healthz` says the process is alive; `/readyz` that its database answers and is migrated to head."""
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from sqlalchemy import text
 from starlette.responses import JSONResponse
@@ -34,6 +36,11 @@ def readiness(checks: dict[str, str]) -> JSONResponse:
                         status_code=200 if ready else 503)
 
 
-@router.get("/readyz")
+NOT_READY: dict[int | str, dict[str, Any]] = {503: {"description": "Not ready: the checks say which part failed (or the gateway's problem when "
+                        "the service is down)",
+                    "content": {"application/json": {}, "application/problem+json": {}}}}
+
+
+@router.get("/readyz", responses=NOT_READY)
 def readyz(request: Request) -> JSONResponse:
     return readiness(database_checks(request.app.state.settings.service_name, request.app.state.engine))

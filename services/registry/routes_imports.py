@@ -12,6 +12,7 @@ from starlette.responses import FileResponse
 
 from services.common.auth import require_roles
 from services.common.database import SessionDep
+from services.common.downloads import XLSX, XlsxResponse
 from services.common.imports import Mode, refused
 from services.common.limits import time_limit
 from services.common.tokens import Principal
@@ -23,7 +24,6 @@ from services.registry.routing import Reader, actor
 router = APIRouter(prefix="/v1", tags=["imports"])
 Importer = Annotated[Principal, Depends(require_roles(*STATISTICS_EDITORS))]
 Year = Annotated[int, Query(ge=1949, le=2100)]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.post("/imports")
@@ -47,17 +47,17 @@ def import_file(kind: Literal["units", "organizations", "statistics"], request: 
     return idem.remember(session, report.as_dict(), status=200)
 
 
-@router.get("/exports/units.xlsx")
+@router.get("/exports/units.xlsx", response_class=XlsxResponse)
 def export_units(session: SessionDep, _: Reader):
     return _xlsx(lambda path: exports.export_units(session, path), f"units-{date.today()}.xlsx")
 
 
-@router.get("/exports/organizations.xlsx")
+@router.get("/exports/organizations.xlsx", response_class=XlsxResponse)
 def export_organizations(session: SessionDep, who: Reader):
     return _xlsx(lambda path: exports.export_organizations(session, path, who), f"organizations-{date.today()}.xlsx")
 
 
-@router.get("/exports/statistics.xlsx")
+@router.get("/exports/statistics.xlsx", response_class=XlsxResponse)
 def export_statistics(session: SessionDep, _: Reader, year: Year):
     return _xlsx(lambda path: exports.export_statistics(session, path, year=year), f"statistics-{year}.xlsx")
 

@@ -1,6 +1,5 @@
 """HTTP routes of administrative units, their history, classes, statistics and adjustments."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -9,6 +8,7 @@ from starlette.responses import Response
 from services.common.auth import current_principal
 from services.common.database import SessionDep
 from services.common.fast_reads import read, read_now
+from services.common.formats import IsoDate
 from services.common.http import IdempotencyDep, check_if_match, etag
 from services.registry import access, adjustments, classifications, statistics, units
 from services.registry.routing import (
@@ -61,7 +61,7 @@ def create_unit(body: UnitIn, session: SessionDep, who: Editor, idem: Idempotenc
 
 
 @router.get("/units/{unit_code}")
-def read_unit(unit_code: UnitCode, session: SessionDep, _: Reader, on: date | None = None):
+def read_unit(unit_code: UnitCode, session: SessionDep, _: Reader, on: IsoDate | None = None):
     unit = units.get_unit(session, unit_code, on)
     return json_response(units.public(unit), version=unit["version"])
 

@@ -1,12 +1,12 @@
 """Request bodies of the registry API. Responses are plain dicts shaped by the domain modules."""
 
-from datetime import date
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field
 
 from services.common.fields import NonBlank
+from services.common.formats import IsoDate
 from services.common.schemas import Body
 
 
@@ -18,7 +18,7 @@ class UnitIn(Body):
     name_pinyin: str | None = Field(default=None, max_length=200)
     name_en: str | None = Field(default=None, max_length=200)
     urban_rural_code: str | None = None
-    valid_from: date | None = None
+    valid_from: IsoDate | None = None
 
 
 class UnitPatch(Body):
@@ -41,7 +41,7 @@ class NewUnit(Body):
 
 class AdjustmentIn(Body):
     kind: Literal["merge", "split", "rename", "reparent"]
-    effective_on: date
+    effective_on: IsoDate
     from_codes: list[str] = Field(min_length=1)
     to_units: list[NewUnit] = Field(min_length=1)
     document_ref: str | None = Field(default=None, max_length=200)
@@ -55,7 +55,7 @@ class OrganizationIn(Body):
     unit_code: NonBlank = Field(max_length=12)
     legal_representative: str | None = Field(default=None, max_length=100)
     representative_phone: str | None = Field(default=None, max_length=30)
-    registered_on: date | None = None
+    registered_on: IsoDate | None = None
     status: Literal["active", "suspended", "deregistered"] = "active"
 
 
@@ -63,7 +63,7 @@ class OrganizationPatch(Body):
     name: NonBlank | None = Field(default=None, max_length=200)
     legal_representative: str | None = Field(default=None, max_length=100)
     representative_phone: str | None = Field(default=None, max_length=30)
-    registered_on: date | None = None
+    registered_on: IsoDate | None = None
     status: Literal["active", "suspended", "deregistered"] | None = None
 
 

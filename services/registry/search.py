@@ -6,15 +6,16 @@ built once with named parameters and kept; a request only fills in the values. S
 memoizes the cache key on the statement object, so a kept statement also skips that walk.
 """
 
-from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from typing import Annotated
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import Connection, Integer, and_, bindparam, exists, func, or_, select
 
 from services.common.driver_select import driver_select
 from services.common.errors import Invalid
+from services.common.formats import IsoDate
 from services.registry.codes import LEVELS
 from services.registry.models import Designation, StatisticValue, Unit, UnitClass
 from services.registry.units import PUBLIC_FIELDS, today, valid_on
@@ -33,10 +34,13 @@ _GIVEN = ("kind", "town", "parent", "demo", "class_year", "designation_year", "m
 _NOT_EMPTY = ("level", "code", "q", "scheme", "class_name", "designation", "metric")
 
 
+Year = Annotated[int, Field(ge=1949, le=2100)]
+
+
 class UnitQuery(BaseModel):
     """What a caller may filter by; unset fields do not filter. `on` is today unless given."""
 
-    on: date | None = None
+    on: IsoDate | None = None
     level: str | None = None
     kind: str | None = None
     town: str | None = None
@@ -45,11 +49,11 @@ class UnitQuery(BaseModel):
     code: str | None = None
     scheme: str | None = None
     class_name: str | None = None
-    class_year: int | None = None
+    class_year: Year | None = None
     designation: str | None = None
-    designation_year: int | None = None
+    designation_year: Year | None = None
     metric: str | None = None
-    metric_year: int | None = None
+    metric_year: Year | None = None
     metric_min: Decimal | None = None
     metric_max: Decimal | None = None
     demo: bool | None = None

@@ -51,6 +51,12 @@ class TestAuditors:
         response = assets.post("/v1/auditors", json=body, headers=lead)
         assert response.json()["errors"][0]["field"] == "capacity_days"
 
+    @pytest.mark.parametrize("active", [0, 1, "true"])
+    def test_active_must_be_a_json_boolean(self, assets, lead, active):
+        body = {"username": "x", "name": "x", "role": "auditor", "capacity_days": 10, "active": active}
+        response = assets.post("/v1/auditors", json=body, headers=lead)
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == "active"
+
     def test_editing_needs_the_current_version(self, assets, lead):
         me = make_auditor(assets, lead, "auditor")
         path = f"/v1/auditors/{me['id']}"

@@ -53,6 +53,10 @@ class TestDebtsApi:
         assert assets.get("/v1/debts").status_code == 401
         assert assets.post("/v1/debts", json={}, headers=as_role("viewer")).status_code == 403
 
+    def test_as_of_given_as_a_number_is_422_naming_it(self, assets, lead):
+        response = assets.get("/v1/debts/totals", params={"as_of": "0"}, headers=lead)
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == "as_of"
+
     def test_new_debt_without_approval_is_flagged_and_with_approval_is_not(self, assets, lead, district):
         org = village_organizations(district, 1)[0]
         old = assets.post("/v1/debts", json=debt_body(org["credit_code"], "D-1"), headers=lead).json()

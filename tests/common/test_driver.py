@@ -58,3 +58,18 @@ def test_expanding_parameters_are_refused_at_compile_time(engine):
     statement = select(village.c.name).where(village.c.id.in_(bindparam("ids", expanding=True)))
     with engine.connect() as connection, pytest.raises(ValueError, match="expanding"):
         driver_select(statement, connection.dialect)
+
+
+def test_a_value_the_database_refuses_raises_what_execute_raises(engine):
+    """On PostgreSQL a year past 32 bits was the driver's own error, which no handler knew: a 500."""
+    statement = select(village.c.id).where(village.c.id == bindparam("id", type_=Integer))
+    raised = []
+    for run in (lambda c: c.execute(statement, {"id": 2**40}).all(),
+                lambda c: driver_select(statement, c.dialect).rows(c, {"id": 2**40})):
+        with engine.connect() as connection:
+            try:
+                run(connection)
+                raised.append(None)
+            except Exception as exc:  # noqa: BLE001 - the kind is what is compared
+                raised.append(type(exc))
+    assert raised[0] is raised[1]

@@ -115,3 +115,14 @@ def test_every_process_is_served_with_this_protocol():
     assert len(found) == 4 + 4 + 1 + 1
     for where, command in found.items():
         assert protocol in command and command[command.index(protocol) - 1] == "--http", where
+
+
+def test_a_request_too_broken_to_parse_is_refused_with_a_problem(server):
+    with socket.create_connection(("127.0.0.1", server), timeout=5) as sock:
+        sock.sendall(b"GET /small HTTP/1.1\r\nHost: test\r\nBad\x01Header: x\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400") and b"content-type: application/problem+json" in head
+    assert json.loads(body)["code"] == "malformed_request"

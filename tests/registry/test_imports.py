@@ -73,7 +73,7 @@ class TestImportAccess:
     def test_officer_row_of_another_town_is_a_row_error_naming_unit_code(self, district, officer):
         rows = [UNIT_HEADER, village("110109104204", "柏峪村"), village("110109105204", "外镇村", OTHER_TOWN)]
         body = upload(district, officer, "units", csv_file(rows)).json()
-        assert body["status"] == "rejected"
+        assert body["status"] == 422 and body["code"] == "import_rejected"  # the problem's status, not the report's
         assert [(e["row"], e["column"]) for e in body["errors"]] == [(3, "区划代码(unit_code)")]
 
     def test_unknown_kind_and_missing_file_are_422(self, district, admin):

@@ -179,6 +179,17 @@ class TestSearch:
         assert codes_on(district, admin, "2025-01-01", metric="collective_operating_income", metric_year=2024,
                         metric_min=500000) == {"110109104203"}
 
+    @pytest.mark.parametrize("on", ["0", "1700000000", "2025-01-01T00:00"])
+    def test_a_day_not_written_yyyy_mm_dd_is_422_naming_on(self, district, admin, on):
+        for path in ("/v1/units", "/v1/units/110109104201"):
+            response = district.get(path, params={"on": on}, headers=admin)
+            assert response.status_code == 422 and response.json()["errors"][0]["field"] == "on", path
+
+    @pytest.mark.parametrize("name", ["class_year", "designation_year", "metric_year"])
+    def test_a_year_out_of_range_is_422_naming_it(self, district, admin, name):
+        response = district.get("/v1/units", params={name: 2**40}, headers=admin)
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == name
+
     def test_metric_range_without_year_is_422(self, district, admin):
         response = district.get("/v1/units", params={"metric": "households"}, headers=admin)
         assert response.status_code == 422 and response.json()["errors"][0]["field"] == "metric_year"

@@ -30,7 +30,8 @@ def checked_upload(request: Request, file: Annotated[UploadFile, File()]) -> Che
     return evidence.check_upload(content, file.filename or "", max_pixels=settings.evidence_max_pixels)
 
 
-@router.post("/v1/engagements/{engagement_id}/evidence", status_code=201)
+@router.post("/v1/engagements/{engagement_id}/evidence", status_code=201,
+             responses={200: {"description": "The same content was attached here before: that attachment"}})
 def upload(engagement_id: int, request: Request, who: EngagementReader,
            checked: Annotated[Checked, Depends(checked_upload)], session: SessionDep,
            item_code: Annotated[str | None, Form(max_length=40)] = None,

@@ -1,12 +1,12 @@
 """Request bodies of checklists, answers, findings and rectification."""
 
-from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import Field
 
 from services.common.fields import NonBlank
+from services.common.formats import IsoDate
 from services.common.schemas import Body
 
 Severity = Literal["general", "major", "serious"]
@@ -46,7 +46,7 @@ class FindingPatch(Body):
 
 class RectificationPatch(Body):
     owner: NonBlank | None = Field(default=None, max_length=100)
-    deadline: date | None = None
+    deadline: IsoDate | None = None
     actions: str | None = Field(default=None, max_length=4000)
     evidence: str | None = Field(default=None, max_length=2000)
 

@@ -29,7 +29,9 @@ from services.assets.ledgers.schemas import (
     RoundIn,
 )
 from services.common.database import SessionDep
+from services.common.downloads import XLSX, XlsxResponse
 from services.common.errors import Invalid
+from services.common.formats import IsoDate
 from services.common.http import IdempotencyDep, check_if_match, decode_cursor, encode_cursor, etag, json_response
 from services.common.imports import Mode, refused
 from services.common.limits import time_limit
@@ -39,7 +41,6 @@ router = APIRouter(tags=["ledgers"])
 Limit = Annotated[int, Query(ge=1, le=500)]
 Flag = Literal[FLAGS]  # type: ignore[valid-type]
 LedgerKind = Literal[import_columns.KINDS]  # type: ignore[valid-type]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _today() -> date:
@@ -187,7 +188,7 @@ def add_contract(body: ContractIn, request: Request, session: SessionDep, who: L
 @router.get("/v1/contracts")
 def list_contracts(session: SessionDep, who: LedgerReader, town: str | None = None, unit: str | None = None,
                    credit_code: str | None = None, kind: str | None = None, state: str | None = None,
-                   flag: Flag | None = None, flagged: bool = False, as_of: date | None = None,
+                   flag: Flag | None = None, flagged: bool = False, as_of: IsoDate | None = None,
                    limit: Limit = 100, cursor: str | None = None):
     """The contract ledger with each contract's flags as of `as_of` (today); `flag` keeps one flag's contracts."""
     flags = contracts.flags_by_contract(session, FlagSettings(), as_of or _today())
@@ -250,7 +251,7 @@ def list_debts(session: SessionDep, who: LedgerReader, town: str | None = None, 
 
 @router.get("/v1/debts/totals")
 def debt_totals(session: SessionDep, who: LedgerReader, level: Literal["village", "town", "district"] = "district",
-                as_of: date | None = None):
+                as_of: IsoDate | None = None):
     """Outstanding at each year's end since 2023 (this year: on `as_of`), with the projection to 2027-12-31."""
     series = debts.yearly_totals(debts.movements(session, who), level, as_of or _today())
     return json_response({"items": [{"key": key, "series": [{"year": y, "total": f"{t:.2f}"} for y, t in points],
@@ -316,7 +317,7 @@ def import_ledger(kind: LedgerKind, request: Request, who: LedgerEditor, upload:
     return idem.remember(session, report.as_dict(), status=200)
 
 
-@router.get("/v1/exports/{kind}.xlsx")
+@router.get("/v1/exports/{kind}.xlsx", response_class=XlsxResponse)
 def export_ledger(kind: LedgerKind, session: SessionDep, who: LedgerReader) -> FileResponse:
     """The ledger in the columns its import reads; ID numbers masked as the reader sees them."""
     with tempfile.NamedTemporaryFile(prefix="zx-export-", suffix=".xlsx", delete=False) as file:

@@ -1,6 +1,5 @@
 """Request bodies of the ledgers: inventory, contracts, the review, debts and disclosure."""
 
-from datetime import date
 from decimal import Decimal
 from typing import Literal
 
@@ -8,6 +7,7 @@ from pydantic import Field, field_validator
 
 from services.assets.ledgers.contract_flags import STEPS
 from services.common.fields import NonBlank
+from services.common.formats import IsoDate
 from services.common.schemas import Body
 
 CreditCode = Field(pattern=r"^[0-9A-HJ-NP-RTUWXY]{18}$")
@@ -20,7 +20,7 @@ class AssetIn(Body):
     name: NonBlank = Field(max_length=200)
     kind: Literal["building", "facility", "equipment", "vehicle", "other"]
     book_value: Decimal = Money
-    acquired_on: date | None = None
+    acquired_on: IsoDate | None = None
     location: str = Field(default="", max_length=200)
     status: Literal["in_use", "leased", "idle", "disposed"] = "in_use"
 
@@ -48,7 +48,7 @@ class CheckIn(Body):
 
 
 class ProcedureStep(Body):
-    on: date
+    on: IsoDate
     document: str = Field(default="", max_length=200)
 
 
@@ -64,9 +64,9 @@ class ContractIn(Body):
     area_mu: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
     asset_ids: list[int] = Field(default_factory=list, max_length=100)
     resource_ids: list[int] = Field(default_factory=list, max_length=100)
-    signed_on: date
-    term_start: date
-    term_end: date
+    signed_on: IsoDate
+    term_start: IsoDate
+    term_end: IsoDate
     annual_rent: Decimal = Money
     payment_cycle_months: Literal[1, 3, 6, 12] = 12
     procedure: dict[str, ProcedureStep] = Field(default_factory=dict)
@@ -82,7 +82,7 @@ class ContractIn(Body):
 
 
 class PaymentIn(Body):
-    paid_on: date
+    paid_on: IsoDate
     amount: Decimal = Field(gt=0, max_digits=16, decimal_places=2)
     note: str = Field(default="", max_length=500)
 
@@ -97,7 +97,7 @@ class FlagSettingsIn(Body):
 
 class CampaignIn(Body):
     name: NonBlank = Field(max_length=200)
-    as_of: date | None = None
+    as_of: IsoDate | None = None
     reviewers: list[NonBlank] = Field(min_length=1, max_length=200)
     settings: FlagSettingsIn = Field(default_factory=FlagSettingsIn)
 
@@ -115,16 +115,16 @@ class DebtIn(Body):
     origin: Literal["construction", "operations", "guarantee", "other"]
     principal: Decimal = Field(gt=0, max_digits=16, decimal_places=2)
     interest: Decimal = Money
-    incurred_on: date
-    due_on: date | None = None
+    incurred_on: IsoDate
+    due_on: IsoDate | None = None
     approval_reference: str | None = Field(default=None, max_length=200)
-    approved_on: date | None = None
+    approved_on: IsoDate | None = None
     disposal: Literal["repay", "settle_assets", "write_off", "negotiate"]
     responsible_person: NonBlank = Field(max_length=100)
 
 
 class RepaymentIn(Body):
-    paid_on: date
+    paid_on: IsoDate
     amount: Decimal = Field(gt=0, max_digits=16, decimal_places=2)
     method: Literal["cash", "assets", "write_off"] = "cash"
     note: str = Field(default="", max_length=500)
@@ -147,7 +147,7 @@ class PublicationIn(Body):
 
 
 class PublishIn(Body):
-    published_on: date | None = None
+    published_on: IsoDate | None = None
 
 
 def _money(default=None):
@@ -160,7 +160,7 @@ class AssetPatch(Body):
     name: NonBlank | None = Field(default=None, max_length=200)
     kind: Literal["building", "facility", "equipment", "vehicle", "other"] | None = None
     book_value: Decimal | None = _money()
-    acquired_on: date | None = None
+    acquired_on: IsoDate | None = None
     location: str | None = Field(default=None, max_length=200)
     status: Literal["in_use", "leased", "idle", "disposed"] | None = None
 
@@ -183,9 +183,9 @@ class ContractPatch(Body):
     area_mu: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
     asset_ids: list[int] | None = Field(default=None, max_length=100)
     resource_ids: list[int] | None = Field(default=None, max_length=100)
-    signed_on: date | None = None
-    term_start: date | None = None
-    term_end: date | None = None
+    signed_on: IsoDate | None = None
+    term_start: IsoDate | None = None
+    term_end: IsoDate | None = None
     annual_rent: Decimal | None = _money()
     payment_cycle_months: Literal[1, 3, 6, 12] | None = None
     procedure: dict[str, ProcedureStep] | None = None
@@ -203,9 +203,9 @@ class DebtPatch(Body):
     origin: Literal["construction", "operations", "guarantee", "other"] | None = None
     principal: Decimal | None = Field(default=None, gt=0, max_digits=16, decimal_places=2)
     interest: Decimal | None = _money()
-    incurred_on: date | None = None
-    due_on: date | None = None
+    incurred_on: IsoDate | None = None
+    due_on: IsoDate | None = None
     approval_reference: str | None = Field(default=None, max_length=200)
-    approved_on: date | None = None
+    approved_on: IsoDate | None = None
     disposal: Literal["repay", "settle_assets", "write_off", "negotiate"] | None = None
     responsible_person: NonBlank | None = Field(default=None, max_length=100)

@@ -15,11 +15,11 @@ from services.assets.plan.exports import write_plan
 from services.assets.plan.presenters import amendment_view, plan_view, row_view
 from services.assets.plan.schemas import AmendmentIn, ApproveIn, PlanIn, PlanRegenerate, RowPatch
 from services.common.database import SessionDep, SessionsDep
+from services.common.downloads import XLSX, XlsxResponse
 from services.common.http import IdempotencyDep, check_if_match, etag
 from services.common.limits import time_limit
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _json(payload, version: int | None = None, status: int = 200) -> JSONResponse:
@@ -132,7 +132,7 @@ def amend_plan(plan_id: int, body: AmendmentIn, session: SessionDep, who: Lead, 
     return idem.remember(session, amendment_view(amendment))
 
 
-@router.get("/{plan_id}/export.xlsx")
+@router.get("/{plan_id}/export.xlsx", response_class=XlsxResponse)
 def export_plan(plan_id: int, session: SessionDep, _: Lead):
     plan = lifecycle.get_plan(session, plan_id)
     with tempfile.TemporaryDirectory() as folder:

@@ -1,12 +1,12 @@
 """Request bodies of the assets API. Responses are plain dicts shaped in `views.py`."""
 
-from datetime import date
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from services.assets.plan.rules import PlanSettings
 from services.common.fields import NonBlank
+from services.common.formats import IsoDate, JsonBool
 from services.common.schemas import Body
 
 
@@ -15,14 +15,14 @@ class AuditorIn(Body):
     name: NonBlank = Field(max_length=100)
     role: Literal["lead", "auditor"]
     capacity_days: int = Field(ge=1, le=366)
-    active: bool = True
+    active: JsonBool = True
 
 
 class AuditorPatch(Body):
     name: NonBlank | None = Field(default=None, max_length=100)
     role: Literal["lead", "auditor"] | None = None
     capacity_days: int | None = Field(default=None, ge=1, le=366)
-    active: bool | None = None
+    active: JsonBool | None = None
 
 
 class TieIn(Body):
@@ -32,7 +32,7 @@ class TieIn(Body):
     unit_code: str | None = Field(default=None, pattern=r"^\d{12}$")
     credit_code: str | None = Field(default=None, pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$")
     reason: NonBlank = Field(max_length=500)
-    declared_on: date
+    declared_on: IsoDate
 
     @model_validator(mode="after")
     def names_a_place(self):
@@ -50,7 +50,7 @@ class PlanIn(Body):
 class PlanRegenerate(Body):
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
     settings: PlanSettings = Field(default_factory=PlanSettings)
-    refresh: bool = Field(default=False, description="read the registry again instead of the plan's snapshot")
+    refresh: JsonBool = Field(default=False, description="read the registry again instead of the plan's snapshot")
 
 
 class RowPatch(Body):

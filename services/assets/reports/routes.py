@@ -21,6 +21,7 @@ from services.assets.fieldwork import engagements
 from services.assets.reports import engagement_report, year_summary
 from services.assets.reports.measures import organization_measures
 from services.common.database import SessionDep
+from services.common.downloads import XLSX, PdfResponse, XlsxResponse
 from services.common.http import json_response
 from services.common.tokens import Principal
 
@@ -33,7 +34,6 @@ async def _warm_reports(_app: FastAPI):
 
 
 router = APIRouter(tags=["reports"], lifespan=_warm_reports)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Year = Annotated[int, Query(ge=2000, le=2100)]
 
 
@@ -61,14 +61,14 @@ def _xlsx(write, data, headers: dict[str, str]) -> Response:
     return Response(content, media_type=XLSX, headers=headers)
 
 
-@router.get("/v1/engagements/{engagement_id}/report.pdf")
+@router.get("/v1/engagements/{engagement_id}/report.pdf", response_class=PdfResponse)
 def engagement_report_pdf(engagement_id: int, session: SessionDep, who: EngagementReader):
     """The engagement's report: the village, team and dates, findings and rectification, checklist answers."""
     report = _report(session, who, engagement_id)
     return Response(engagement_report.report_pdf(report), media_type="application/pdf", headers=_file_name(report, "pdf"))
 
 
-@router.get("/v1/engagements/{engagement_id}/report.xlsx")
+@router.get("/v1/engagements/{engagement_id}/report.xlsx", response_class=XlsxResponse)
 def engagement_report_xlsx(engagement_id: int, session: SessionDep, who: EngagementReader):
     """The engagement's findings with their rectification, a row each."""
     report = _report(session, who, engagement_id)
@@ -81,7 +81,7 @@ def read_year_summary(session: SessionDep, who: EngagementReader, year: Year):
     return json_response(year_summary.year_summary(session, who, year))
 
 
-@router.get("/v1/summary.xlsx")
+@router.get("/v1/summary.xlsx", response_class=XlsxResponse)
 def year_summary_xlsx(session: SessionDep, who: EngagementReader, year: Year):
     found = year_summary.year_summary(session, who, year)
     session.commit()
